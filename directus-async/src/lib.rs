@@ -1,0 +1,2 @@
+//! Async Directus client.
+#![deny(missing_docs)]

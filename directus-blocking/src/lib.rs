@@ -1,0 +1,2 @@
+//! Blocking Directus client.
+#![deny(missing_docs)]
