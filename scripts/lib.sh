@@ -1,0 +1,62 @@
+# Shared by scripts/test.sh and scripts/demo.sh (sourced, not run).
+#
+# drs_server_up: use the server named by DIRECTUS_URL (+ DIRECTUS_ADMIN_EMAIL,
+# DIRECTUS_ADMIN_PASSWORD) if set; otherwise install (cached) and start a fresh Directus on
+# loopback, export its env, and trap EXIT/INT/TERM so it is always stopped. When the script
+# fails, the trap prints the server log's path and tail.
+
+DRS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DRS_SERVER="$DRS_ROOT/tests/server/directus-server"
+DRS_STARTED_SERVER=0
+
+drs_say() { printf '\n==> %s\n' "$*" >&2; }
+drs_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+drs_show_log() {
+    local log="${DIRECTUS_LOG:-}"
+    if [ -n "$log" ] && [ -r "$log" ]; then
+        printf '\n---- last 40 lines of the Directus server log (%s) ----\n' "$log" >&2
+        tail -n 40 "$log" >&2
+        printf -- '---- full log: %s ----\n' "$log" >&2
+    fi
+}
+
+drs_on_exit() {
+    local rc=$?
+    trap - EXIT INT TERM
+    if [ "$rc" -ne 0 ]; then
+        printf '\nFAILED (exit %s)\n' "$rc" >&2
+        drs_show_log
+    fi
+    if [ "$DRS_STARTED_SERVER" = 1 ]; then
+        "$DRS_SERVER" stop || true
+    fi
+    exit "$rc"
+}
+
+drs_server_up() {
+    if [ -n "${DIRECTUS_URL:-}" ]; then
+        [ -n "${DIRECTUS_ADMIN_EMAIL:-}" ] && [ -n "${DIRECTUS_ADMIN_PASSWORD:-}" ] \
+            || drs_die "DIRECTUS_URL is set ($DIRECTUS_URL) but DIRECTUS_ADMIN_EMAIL / DIRECTUS_ADMIN_PASSWORD are not"
+        export DIRECTUS_URL DIRECTUS_ADMIN_EMAIL DIRECTUS_ADMIN_PASSWORD
+        drs_say "using the existing Directus server at $DIRECTUS_URL"
+        trap drs_on_exit EXIT
+        trap 'exit 130' INT
+        trap 'exit 143' TERM
+        return 0
+    fi
+    drs_say "installing the Directus test server (cached after the first run)"
+    "$DRS_SERVER" install
+    trap drs_on_exit EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    DRS_STARTED_SERVER=1
+    drs_say "starting Directus on loopback"
+    "$DRS_SERVER" start
+    eval "$("$DRS_SERVER" env)"
+}
+
+drs_setup_fixtures() {
+    drs_say "creating the fixture schema (idempotent)"
+    (cd "$DRS_ROOT" && cargo run -q -p directus-tests --bin setup-fixtures)
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The project's test command: formatting, lints, then every test (unit, doc and integration)
+# against a real Directus server. Starts (and always stops) a throwaway server unless
+# DIRECTUS_URL names an existing one.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$DRS_ROOT"
+
+drs_say "cargo fmt --all --check"
+cargo fmt --all --check
+
+drs_say "cargo clippy --workspace --all-targets --all-features -- -D warnings"
+cargo clippy --workspace --all-targets --all-features -- -D warnings
+
+drs_server_up
+drs_setup_fixtures
+
+drs_say "cargo test --workspace (against $DIRECTUS_URL)"
+cargo test --workspace
+
+drs_say "all checks passed"

@@ -1,0 +1,43 @@
+//! Creates the fixture schema on the server named by `DIRECTUS_URL`, `DIRECTUS_ADMIN_EMAIL` and
+//! `DIRECTUS_ADMIN_PASSWORD` (idempotent). `scripts/test.sh` and `scripts/demo.sh` run it once
+//! before the tests: `cargo run -q -p directus-tests --bin setup-fixtures`.
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use directus_tests::{Server, fixtures};
+
+fn main() -> ExitCode {
+    let server = match Server::try_from_env() {
+        Ok(server) => server,
+        Err(missing) => {
+            eprintln!(
+                "setup-fixtures: {missing} is not set: run `bash scripts/test.sh`, or set \
+                 DIRECTUS_URL, DIRECTUS_ADMIN_EMAIL and DIRECTUS_ADMIN_PASSWORD"
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    let started = Instant::now();
+    match fixtures::ensure(&server.url, &server.admin_email, &server.admin_password) {
+        Ok(f) => {
+            println!(
+                "setup-fixtures: fixtures ready on {} in {:.1} s (collections {}; reader policy {}, \
+                 reader role {}, reader user {}, token user {}, admin role {})",
+                server.url,
+                started.elapsed().as_secs_f64(),
+                fixtures::COLLECTIONS.join(", "),
+                f.reader_policy,
+                f.reader_role,
+                f.reader_user,
+                f.token_user,
+                f.admin_role
+            );
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("setup-fixtures: failed against {}: {err}", server.url);
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,597 @@
+//! The fixture schema, created through the Directus REST API with plain `ureq` (not the library
+//! crates, which are what the tests test).
+//!
+//! [`ensure`] is idempotent: it creates what is missing and tolerates what exists, so it can run
+//! before every test run, against a fresh server or one that already has the fixtures, and from
+//! several processes at once (objects with a UUID key get a fixed key, so a racing second create
+//! fails and is then found). Collections carry the prefix `drs_`; users, roles and policies `drs-`.
+//!
+//! Tests isolate their rows by writing a value from [`crate::unique`] into the `run` column
+//! (`drs_products`, `drs_notes`, `drs_inbox`) and filtering on it.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+/// Suppliers: integer key `id`; `name`, `country`; o2m alias `products` over `drs_products.supplier`.
+pub const SUPPLIERS: &str = "drs_suppliers";
+/// Products: integer key `id`; `name`, `category`, `price` decimal(10,2), `stock` integer,
+/// `active` boolean, `released_at` dateTime, `tags` json, `attrs` json, `run` string,
+/// `supplier` m2o to [`SUPPLIERS`].
+pub const PRODUCTS: &str = "drs_products";
+/// Notes: UUID key `id`; `title` string, `body` text, `run` string.
+pub const NOTES: &str = "drs_notes";
+/// A singleton collection: `site_name`, `motto` (seeded when empty).
+pub const SETTINGS: &str = "drs_settings";
+/// Inbox: integer key; `message`, `run`. The reader may create rows here but not read them.
+pub const INBOX: &str = "drs_inbox";
+/// Secrets: integer key; `secret`. The reader has no access at all (one row is seeded).
+pub const SECRETS: &str = "drs_secrets";
+/// Every fixture collection.
+pub const COLLECTIONS: [&str; 6] = [SUPPLIERS, PRODUCTS, NOTES, SETTINGS, INBOX, SECRETS];
+
+/// The seeded singleton values (written only when `site_name` is empty).
+pub const SETTINGS_SITE_NAME: &str = "directus-rs demo";
+/// The seeded singleton motto.
+pub const SETTINGS_MOTTO: &str = "sans-IO, blocking and async";
+/// The value of the row seeded into [`SECRETS`].
+pub const SEEDED_SECRET: &str = "drs-the-cake-is-a-lie";
+
+/// Name of the reader policy: read on products and suppliers, create (only) on the inbox.
+pub const READER_POLICY: &str = "drs-reader-policy";
+/// Name of the reader role (linked to [`READER_POLICY`]).
+pub const READER_ROLE: &str = "drs-reader";
+/// The reader user.
+pub const READER_EMAIL: &str = "drs-reader@example.com";
+/// The reader's password.
+pub const READER_PASSWORD: &str = "drs-reader-password-1";
+/// A user with the administrator role and a static token.
+pub const TOKEN_EMAIL: &str = "drs-token@example.com";
+/// The token user's password (it can also log in).
+pub const TOKEN_PASSWORD: &str = "drs-token-password-1";
+/// The token user's static token (`Authorization: Bearer drs-static-token-0123456789`).
+pub const STATIC_TOKEN: &str = "drs-static-token-0123456789";
+
+/// Fixed keys used when this module creates the objects (found by name/e-mail first, so a
+/// server where they were made otherwise works too: use the ids in [`Fixtures`]).
+pub const READER_POLICY_ID: &str = "00000000-d75d-4000-8000-000000000001";
+/// Fixed key of the reader role when created here.
+pub const READER_ROLE_ID: &str = "00000000-d75d-4000-8000-000000000002";
+/// Fixed key of the reader user when created here.
+pub const READER_USER_ID: &str = "00000000-d75d-4000-8000-000000000003";
+/// Fixed key of the token user when created here.
+pub const TOKEN_USER_ID: &str = "00000000-d75d-4000-8000-000000000004";
+
+/// The ids of the fixture objects on the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fixtures {
+    /// The administrator role (the bootstrap admin's role).
+    pub admin_role: String,
+    /// The id of [`READER_POLICY`].
+    pub reader_policy: String,
+    /// The id of [`READER_ROLE`].
+    pub reader_role: String,
+    /// The id of the [`READER_EMAIL`] user.
+    pub reader_user: String,
+    /// The id of the [`TOKEN_EMAIL`] user.
+    pub token_user: String,
+}
+
+/// Creates whatever of the fixture schema, roles, policies and users is missing.
+pub fn ensure(url: &str, admin_email: &str, admin_password: &str) -> Result<Fixtures, String> {
+    let mut api = Api::new(url);
+    let token = api.login(admin_email, admin_password)?;
+    api.token = Some(token);
+
+    let me = api.ok("GET", "/users/me?fields=id,role", None)?;
+    let admin_role = str_at(&me, "/data/role")?;
+
+    for spec in collection_specs() {
+        ensure_collection(&api, &spec)?;
+    }
+    ensure_relation(&api)?;
+    seed(&api)?;
+
+    let reader_policy = ensure_policy(&api)?;
+    for (collection, action) in [
+        (PRODUCTS, "read"),
+        (SUPPLIERS, "read"),
+        (INBOX, "create"),
+    ] {
+        ensure_permission(&api, &reader_policy, collection, action)?;
+    }
+    let reader_role = ensure_role(&api)?;
+    ensure_access(&api, &reader_role, &reader_policy)?;
+    let reader_user = ensure_user(
+        &api,
+        READER_USER_ID,
+        READER_EMAIL,
+        READER_PASSWORD,
+        &reader_role,
+    )?;
+    let token_user = ensure_user(
+        &api,
+        TOKEN_USER_ID,
+        TOKEN_EMAIL,
+        TOKEN_PASSWORD,
+        &admin_role,
+    )?;
+    ensure_static_token(&api, &token_user)?;
+
+    Ok(Fixtures {
+        admin_role,
+        reader_policy,
+        reader_role,
+        reader_user,
+        token_user,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schema
+
+struct CollectionSpec {
+    collection: &'static str,
+    meta: Value,
+    /// The primary key first.
+    fields: Vec<Value>,
+}
+
+fn int_pk() -> Value {
+    json!({
+        "field": "id",
+        "type": "integer",
+        "meta": {"hidden": true, "readonly": true, "interface": "input"},
+        "schema": {"is_primary_key": true, "has_auto_increment": true}
+    })
+}
+
+fn string(field: &str) -> Value {
+    json!({"field": field, "type": "string", "meta": {"interface": "input"}, "schema": {}})
+}
+
+fn collection_specs() -> Vec<CollectionSpec> {
+    let note = |what: &str| json!({"note": format!("directus-rs test fixture: {what}")});
+    vec![
+        CollectionSpec {
+            collection: SUPPLIERS,
+            meta: note("suppliers (o2m products)"),
+            fields: vec![
+                int_pk(),
+                string("name"),
+                string("country"),
+                json!({
+                    "field": "products",
+                    "type": "alias",
+                    "meta": {"special": ["o2m"], "interface": "list-o2m"}
+                }),
+            ],
+        },
+        CollectionSpec {
+            collection: PRODUCTS,
+            meta: note("products (m2o supplier)"),
+            fields: vec![
+                int_pk(),
+                string("name"),
+                string("category"),
+                json!({
+                    "field": "price",
+                    "type": "decimal",
+                    "meta": {"interface": "input"},
+                    "schema": {"numeric_precision": 10, "numeric_scale": 2}
+                }),
+                json!({"field": "stock", "type": "integer", "meta": {"interface": "input"}, "schema": {}}),
+                json!({
+                    "field": "active",
+                    "type": "boolean",
+                    "meta": {"special": ["cast-boolean"], "interface": "boolean"},
+                    "schema": {}
+                }),
+                json!({
+                    "field": "released_at",
+                    "type": "dateTime",
+                    "meta": {"interface": "datetime"},
+                    "schema": {}
+                }),
+                json!({
+                    "field": "tags",
+                    "type": "json",
+                    "meta": {"special": ["cast-json"], "interface": "tags"},
+                    "schema": {}
+                }),
+                json!({
+                    "field": "attrs",
+                    "type": "json",
+                    "meta": {"special": ["cast-json"], "interface": "input-code"},
+                    "schema": {}
+                }),
+                string("run"),
+                json!({
+                    "field": "supplier",
+                    "type": "integer",
+                    "meta": {"special": ["m2o"], "interface": "select-dropdown-m2o"},
+                    "schema": {}
+                }),
+            ],
+        },
+        CollectionSpec {
+            collection: NOTES,
+            meta: note("notes (UUID key)"),
+            fields: vec![
+                json!({
+                    "field": "id",
+                    "type": "uuid",
+                    "meta": {"special": ["uuid"], "hidden": true, "readonly": true, "interface": "input"},
+                    "schema": {"is_primary_key": true}
+                }),
+                string("title"),
+                json!({"field": "body", "type": "text", "meta": {"interface": "input-multiline"}, "schema": {}}),
+                string("run"),
+            ],
+        },
+        CollectionSpec {
+            collection: SETTINGS,
+            meta: json!({"singleton": true, "note": "directus-rs test fixture: a singleton"}),
+            fields: vec![int_pk(), string("site_name"), string("motto")],
+        },
+        CollectionSpec {
+            collection: INBOX,
+            meta: note("inbox (the reader may create, not read)"),
+            fields: vec![int_pk(), string("message"), string("run")],
+        },
+        CollectionSpec {
+            collection: SECRETS,
+            meta: note("secrets (the reader has no access)"),
+            fields: vec![int_pk(), string("secret")],
+        },
+    ]
+}
+
+fn ensure_collection(api: &Api, spec: &CollectionSpec) -> Result<(), String> {
+    let path = format!("/collections/{}", spec.collection);
+    if api.send("GET", &path, None)?.status != 200 {
+        // Create it with all its fields at once (what the app does).
+        let body = json!({
+            "collection": spec.collection,
+            "meta": spec.meta,
+            "schema": {},
+            "fields": spec.fields,
+        });
+        let reply = api.send("POST", "/collections", Some(&body))?;
+        if !reply.is_success() && api.send("GET", &path, None)?.status != 200 {
+            return Err(reply.describe("POST", "/collections"));
+        }
+    }
+    // Add the fields an older fixture version (or a racing, half-done run) may lack.
+    let existing = api.ok("GET", &format!("/fields/{}", spec.collection), None)?;
+    let names: Vec<&str> = existing
+        .get("data")
+        .and_then(Value::as_array)
+        .map(|fields| {
+            fields
+                .iter()
+                .filter_map(|f| f.get("field").and_then(Value::as_str))
+                .collect()
+        })
+        .unwrap_or_default();
+    for field in &spec.fields {
+        let name = field.get("field").and_then(Value::as_str).unwrap_or("");
+        if names.contains(&name) {
+            continue;
+        }
+        let fields_path = format!("/fields/{}", spec.collection);
+        let reply = api.send("POST", &fields_path, Some(field))?;
+        if !reply.is_success()
+            && api
+                .send("GET", &format!("{fields_path}/{name}"), None)?
+                .status
+                != 200
+        {
+            return Err(reply.describe("POST", &fields_path));
+        }
+    }
+    Ok(())
+}
+
+fn ensure_relation(api: &Api) -> Result<(), String> {
+    let path = format!("/relations/{PRODUCTS}/supplier");
+    if api.send("GET", &path, None)?.status == 200 {
+        return Ok(());
+    }
+    let body = json!({
+        "collection": PRODUCTS,
+        "field": "supplier",
+        "related_collection": SUPPLIERS,
+        "meta": {"one_field": "products", "sort_field": null},
+        "schema": {"on_delete": "SET NULL"}
+    });
+    let reply = api.send("POST", "/relations", Some(&body))?;
+    if !reply.is_success() && api.send("GET", &path, None)?.status != 200 {
+        return Err(reply.describe("POST", "/relations"));
+    }
+    Ok(())
+}
+
+fn seed(api: &Api) -> Result<(), String> {
+    let settings = api.ok("GET", &format!("/items/{SETTINGS}"), None)?;
+    let site_name = settings.pointer("/data/site_name").unwrap_or(&Value::Null);
+    if site_name.is_null() {
+        let body = json!({"site_name": SETTINGS_SITE_NAME, "motto": SETTINGS_MOTTO});
+        api.ok("PATCH", &format!("/items/{SETTINGS}"), Some(&body))?;
+    }
+    let secrets = api.ok("GET", &format!("/items/{SECRETS}?limit=1"), None)?;
+    let empty = secrets
+        .get("data")
+        .and_then(Value::as_array)
+        .is_none_or(Vec::is_empty);
+    if empty {
+        let body = json!({"secret": SEEDED_SECRET});
+        api.ok("POST", &format!("/items/{SECRETS}"), Some(&body))?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Access control
+
+/// Finds the first row of a system collection matching `filter`: its `id`.
+fn find_id(api: &Api, route: &str, filter: &Value) -> Result<Option<String>, String> {
+    let path = format!(
+        "{route}?fields=id&limit=1&sort=id&filter={}",
+        encode(&filter.to_string())
+    );
+    let reply = api.ok("GET", &path, None)?;
+    Ok(reply.pointer("/data/0/id").and_then(|id| match id {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }))
+}
+
+/// Finds by `filter`, else creates `body` (tolerating a racing create), then finds again.
+fn find_or_create(api: &Api, route: &str, filter: &Value, body: &Value) -> Result<String, String> {
+    if let Some(id) = find_id(api, route, filter)? {
+        return Ok(id);
+    }
+    let reply = api.send("POST", route, Some(body))?;
+    if let Some(id) = find_id(api, route, filter)? {
+        return Ok(id);
+    }
+    Err(reply.describe("POST", route))
+}
+
+fn ensure_policy(api: &Api) -> Result<String, String> {
+    find_or_create(
+        api,
+        "/policies",
+        &json!({"name": {"_eq": READER_POLICY}}),
+        &json!({
+            "id": READER_POLICY_ID,
+            "name": READER_POLICY,
+            "icon": "menu_book",
+            "description": "directus-rs test fixture: read products and suppliers, create inbox rows",
+            "app_access": false,
+            "admin_access": false,
+            "enforce_tfa": false
+        }),
+    )
+}
+
+fn ensure_permission(api: &Api, policy: &str, collection: &str, action: &str) -> Result<(), String> {
+    find_or_create(
+        api,
+        "/permissions",
+        &json!({"_and": [
+            {"policy": {"_eq": policy}},
+            {"collection": {"_eq": collection}},
+            {"action": {"_eq": action}}
+        ]}),
+        &json!({
+            "policy": policy,
+            "collection": collection,
+            "action": action,
+            "fields": ["*"],
+            "permissions": {},
+            "validation": {}
+        }),
+    )
+    .map(drop)
+}
+
+fn ensure_role(api: &Api) -> Result<String, String> {
+    find_or_create(
+        api,
+        "/roles",
+        &json!({"name": {"_eq": READER_ROLE}}),
+        &json!({
+            "id": READER_ROLE_ID,
+            "name": READER_ROLE,
+            "icon": "visibility",
+            "description": "directus-rs test fixture"
+        }),
+    )
+}
+
+fn ensure_access(api: &Api, role: &str, policy: &str) -> Result<(), String> {
+    find_or_create(
+        api,
+        "/access",
+        &json!({"_and": [{"role": {"_eq": role}}, {"policy": {"_eq": policy}}]}),
+        &json!({"role": role, "policy": policy}),
+    )
+    .map(drop)
+}
+
+fn ensure_user(api: &Api, id: &str, email: &str, password: &str, role: &str) -> Result<String, String> {
+    let user = find_or_create(
+        api,
+        "/users",
+        &json!({"email": {"_eq": email}}),
+        &json!({
+            "id": id,
+            "email": email,
+            "password": password,
+            "role": role,
+            "status": "active",
+            "first_name": "drs",
+            "last_name": email.split('@').next().unwrap_or(email)
+        }),
+    )?;
+    let current = api.ok("GET", &format!("/users/{user}?fields=role,status"), None)?;
+    let role_ok = current.pointer("/data/role").and_then(Value::as_str) == Some(role);
+    let status_ok = current.pointer("/data/status").and_then(Value::as_str) == Some("active");
+    if !role_ok || !status_ok {
+        api.ok(
+            "PATCH",
+            &format!("/users/{user}"),
+            Some(&json!({"role": role, "status": "active"})),
+        )?;
+    }
+    // The password may have been changed by someone: make sure it logs in.
+    if Api::new(&api.url).login(email, password).is_err() {
+        api.ok(
+            "PATCH",
+            &format!("/users/{user}"),
+            Some(&json!({"password": password})),
+        )?;
+        Api::new(&api.url)
+            .login(email, password)
+            .map_err(|e| format!("{email} still cannot log in after resetting its password: {e}"))?;
+    }
+    Ok(user)
+}
+
+fn ensure_static_token(api: &Api, user: &str) -> Result<(), String> {
+    let mut probe = Api::new(&api.url);
+    probe.token = Some(STATIC_TOKEN.to_owned());
+    let me = probe.send("GET", "/users/me?fields=id", None)?;
+    if me.status == 200 && me.json.pointer("/data/id").and_then(Value::as_str) == Some(user) {
+        return Ok(());
+    }
+    api.ok(
+        "PATCH",
+        &format!("/users/{user}"),
+        Some(&json!({"token": STATIC_TOKEN})),
+    )?;
+    let me = probe.ok("GET", "/users/me?fields=id", None)?;
+    if me.pointer("/data/id").and_then(Value::as_str) != Some(user) {
+        return Err(format!("the static token does not authenticate {TOKEN_EMAIL}: {me}"));
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// A tiny REST helper over plain ureq.
+
+struct Api {
+    agent: ureq::Agent,
+    url: String,
+    token: Option<String>,
+}
+
+struct Reply {
+    status: u16,
+    text: String,
+    /// The body as JSON, `Null` when it is empty or not JSON.
+    json: Value,
+}
+
+impl Reply {
+    fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    fn describe(&self, method: &str, path: &str) -> String {
+        let mut text = self.text.clone();
+        if text.len() > 800 {
+            text.truncate(800);
+            text.push_str("...");
+        }
+        format!("{method} {path} answered {}: {text}", self.status)
+    }
+}
+
+impl Api {
+    fn new(url: &str) -> Api {
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build();
+        Api {
+            agent: ureq::Agent::new_with_config(config),
+            url: url.trim_end_matches('/').to_owned(),
+            token: None,
+        }
+    }
+
+    fn login(&self, email: &str, password: &str) -> Result<String, String> {
+        let body = json!({"email": email, "password": password});
+        let reply = self.ok("POST", "/auth/login", Some(&body))?;
+        str_at(&reply, "/data/access_token")
+    }
+
+    fn send(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Reply, String> {
+        let url = format!("{}{}", self.url, path);
+        let bearer = self.token.as_ref().map(|t| format!("Bearer {t}"));
+        macro_rules! auth {
+            ($builder:expr) => {{
+                let builder = $builder;
+                match &bearer {
+                    Some(value) => builder.header("Authorization", value),
+                    None => builder,
+                }
+            }};
+        }
+        let result = match (method, body) {
+            ("GET", _) => auth!(self.agent.get(&url)).call(),
+            ("DELETE", _) => auth!(self.agent.delete(&url)).call(),
+            ("POST", Some(body)) => auth!(self.agent.post(&url)).send_json(body),
+            ("POST", None) => auth!(self.agent.post(&url)).send_empty(),
+            ("PATCH", Some(body)) => auth!(self.agent.patch(&url)).send_json(body),
+            ("PATCH", None) => auth!(self.agent.patch(&url)).send_empty(),
+            _ => return Err(format!("unsupported method {method}")),
+        };
+        let mut response = result.map_err(|e| {
+            format!("{method} {url} failed: {e} (is the Directus server running at {}?)", self.url)
+        })?;
+        let status = response.status().as_u16();
+        let text = response
+            .body_mut()
+            .read_to_string()
+            .map_err(|e| format!("{method} {url}: reading the body failed: {e}"))?;
+        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Ok(Reply { status, text, json })
+    }
+
+    /// Sends and requires a 2xx status; answers the JSON body (`Null` for 204).
+    fn ok(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value, String> {
+        let reply = self.send(method, path, body)?;
+        if reply.is_success() {
+            Ok(reply.json)
+        } else {
+            Err(reply.describe(method, path))
+        }
+    }
+}
+
+fn str_at(value: &Value, pointer: &str) -> Result<String, String> {
+    value
+        .pointer(pointer)
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| format!("no string at {pointer} in {value}"))
+}
+
+/// Percent-encodes a query value (everything but RFC 3986 unreserved characters).
+fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() * 3);
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
