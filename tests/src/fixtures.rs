@@ -93,11 +93,7 @@ pub fn ensure(url: &str, admin_email: &str, admin_password: &str) -> Result<Fixt
     seed(&api)?;
 
     let reader_policy = ensure_policy(&api)?;
-    for (collection, action) in [
-        (PRODUCTS, "read"),
-        (SUPPLIERS, "read"),
-        (INBOX, "create"),
-    ] {
+    for (collection, action) in [(PRODUCTS, "read"), (SUPPLIERS, "read"), (INBOX, "create")] {
         ensure_permission(&api, &reader_policy, collection, action)?;
     }
     let reader_role = ensure_role(&api)?;
@@ -377,7 +373,12 @@ fn ensure_policy(api: &Api) -> Result<String, String> {
     )
 }
 
-fn ensure_permission(api: &Api, policy: &str, collection: &str, action: &str) -> Result<(), String> {
+fn ensure_permission(
+    api: &Api,
+    policy: &str,
+    collection: &str,
+    action: &str,
+) -> Result<(), String> {
     find_or_create(
         api,
         "/permissions",
@@ -422,7 +423,13 @@ fn ensure_access(api: &Api, role: &str, policy: &str) -> Result<(), String> {
     .map(drop)
 }
 
-fn ensure_user(api: &Api, id: &str, email: &str, password: &str, role: &str) -> Result<String, String> {
+fn ensure_user(
+    api: &Api,
+    id: &str,
+    email: &str,
+    password: &str,
+    role: &str,
+) -> Result<String, String> {
     let user = find_or_create(
         api,
         "/users",
@@ -454,9 +461,9 @@ fn ensure_user(api: &Api, id: &str, email: &str, password: &str, role: &str) -> 
             &format!("/users/{user}"),
             Some(&json!({"password": password})),
         )?;
-        Api::new(&api.url)
-            .login(email, password)
-            .map_err(|e| format!("{email} still cannot log in after resetting its password: {e}"))?;
+        Api::new(&api.url).login(email, password).map_err(|e| {
+            format!("{email} still cannot log in after resetting its password: {e}")
+        })?;
     }
     Ok(user)
 }
@@ -475,7 +482,9 @@ fn ensure_static_token(api: &Api, user: &str) -> Result<(), String> {
     )?;
     let me = probe.ok("GET", "/users/me?fields=id", None)?;
     if me.pointer("/data/id").and_then(Value::as_str) != Some(user) {
-        return Err(format!("the static token does not authenticate {TOKEN_EMAIL}: {me}"));
+        return Err(format!(
+            "the static token does not authenticate {TOKEN_EMAIL}: {me}"
+        ));
     }
     Ok(())
 }
@@ -552,7 +561,10 @@ impl Api {
             _ => return Err(format!("unsupported method {method}")),
         };
         let mut response = result.map_err(|e| {
-            format!("{method} {url} failed: {e} (is the Directus server running at {}?)", self.url)
+            format!(
+                "{method} {url} failed: {e} (is the Directus server running at {}?)",
+                self.url
+            )
         })?;
         let status = response.status().as_u16();
         let text = response
