@@ -1,0 +1,476 @@
+//! [`Directus`]: a session on one server, driven over ureq.
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use directus_proto::{
+    BaseUrl, CacheConfig, Credentials, Error, Exchange, Generation, Item, Items, Operation,
+    Session, Step, auth,
+};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::collection::{Collection, Singleton};
+use crate::transport::{Config, Transport};
+
+struct Inner {
+    session: Session,
+    transport: Transport,
+    /// Held while a refresh, login or logout is in flight: one at a time per session.
+    refresh_lane: Mutex<()>,
+}
+
+/// A client of one Directus server, as one identity (a user's login, a static token, or
+/// nobody). Cheap to clone; clones share the session and the connection pool.
+///
+/// ```no_run
+/// use directus_blocking::Directus;
+///
+/// # fn main() -> directus_blocking::Result<()> {
+/// let directus = Directus::with_token("http://127.0.0.1:8055", "static-token")?;
+/// let me = directus.me()?;
+/// println!("{}", me["email"]);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Directus {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Directus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Directus")
+            .field("session", &self.inner.session)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`Directus`] client: the connection pool to share, timeouts, then the credentials.
+///
+/// ```no_run
+/// use directus_blocking::{Config, Directus};
+/// use std::time::Duration;
+///
+/// # fn main() -> directus_blocking::Result<()> {
+/// let shared = ureq::Agent::new_with_defaults();
+/// let alice = Directus::builder("http://127.0.0.1:8055")
+///     .agent(shared.clone())
+///     .config(Config::default().timeout(Duration::from_secs(5)))
+///     .login("alice@example.com", "pw-a")?;
+/// let bot = Directus::builder("http://127.0.0.1:8055").agent(shared).token("static-token")?;
+/// # let _ = (alice, bot);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Builder {
+    url: String,
+    agent: Option<ureq::Agent>,
+    config: Config,
+}
+
+impl Builder {
+    /// Shares this agent (its connection pool) with other clients: several users, one pool.
+    /// The client's timeouts and body limit apply per request; the agent's own status handling
+    /// is overridden so that error answers reach the client.
+    ///
+    /// ```
+    /// # use directus_blocking::Directus;
+    /// let _ = Directus::builder("http://127.0.0.1:8055").agent(ureq::Agent::new_with_defaults());
+    /// ```
+    pub fn agent(mut self, agent: ureq::Agent) -> Self {
+        self.agent = Some(agent);
+        self
+    }
+
+    /// Timeouts and the body limit.
+    ///
+    /// ```
+    /// # use directus_blocking::{Config, Directus};
+    /// let _ = Directus::builder("http://127.0.0.1:8055").config(Config::default());
+    /// ```
+    pub fn config(mut self, config: Config) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// A client with these credentials, not yet authenticated: email-and-password
+    /// credentials log in on the first call.
+    ///
+    /// ```
+    /// # use directus_blocking::{Credentials, Directus};
+    /// let client = Directus::builder("http://127.0.0.1:8055")
+    ///     .credentials(Some(Credentials::refresh_token("kept-from-last-run")))
+    ///     .unwrap();
+    /// # let _ = client;
+    /// ```
+    pub fn credentials(self, credentials: Option<Credentials>) -> crate::Result<Directus> {
+        let base = BaseUrl::parse(&self.url)?;
+        let agent = self.agent.unwrap_or_else(|| {
+            ureq::Agent::config_builder()
+                .user_agent(concat!("directus-rs/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .into()
+        });
+        Ok(Directus {
+            inner: Arc::new(Inner {
+                session: Session::new(base, credentials),
+                transport: Transport::new(agent, self.config),
+                refresh_lane: Mutex::new(()),
+            }),
+        })
+    }
+
+    /// Logs in with email and password now (so a wrong password fails here).
+    ///
+    /// ```no_run
+    /// # use directus_blocking::Directus;
+    /// let client = Directus::builder("http://127.0.0.1:8055").login("a@example.com", "pw")?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn login(self, email: &str, password: &str) -> crate::Result<Directus> {
+        let client = self.credentials(Some(Credentials::password(email, password)))?;
+        client.refresh()?;
+        Ok(client)
+    }
+
+    /// Logs in with email, password and a one-time password.
+    ///
+    /// ```no_run
+    /// # use directus_blocking::Directus;
+    /// let client = Directus::builder("http://127.0.0.1:8055").login_otp("a@example.com", "pw", "123456")?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn login_otp(self, email: &str, password: &str, otp: &str) -> crate::Result<Directus> {
+        let credentials = Credentials::password(email, password).with_otp(otp);
+        let client = self.credentials(Some(credentials))?;
+        client.refresh()?;
+        Ok(client)
+    }
+
+    /// Uses a static token.
+    ///
+    /// ```
+    /// # use directus_blocking::Directus;
+    /// let client = Directus::builder("http://127.0.0.1:8055").token("static-token").unwrap();
+    /// # let _ = client;
+    /// ```
+    pub fn token(self, token: &str) -> crate::Result<Directus> {
+        self.credentials(Some(Credentials::static_token(token)))
+    }
+
+    /// No credentials: what the public policy allows.
+    ///
+    /// ```
+    /// # use directus_blocking::Directus;
+    /// let client = Directus::builder("http://127.0.0.1:8055").anonymous().unwrap();
+    /// # let _ = client;
+    /// ```
+    pub fn anonymous(self) -> crate::Result<Directus> {
+        self.credentials(None)
+    }
+}
+
+impl Directus {
+    /// A builder for the server at `url` (`http://host:port`, with a path prefix if the server
+    /// is behind one).
+    ///
+    /// ```
+    /// # use directus_blocking::Directus;
+    /// let _ = Directus::builder("https://cms.example.com");
+    /// ```
+    pub fn builder(url: impl Into<String>) -> Builder {
+        Builder {
+            url: url.into(),
+            agent: None,
+            config: Config::default(),
+        }
+    }
+
+    /// Logs in with email and password.
+    ///
+    /// ```no_run
+    /// # use directus_blocking::Directus;
+    /// let directus = Directus::login("http://127.0.0.1:8055", "admin@example.com", "secret")?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn login(url: impl Into<String>, email: &str, password: &str) -> crate::Result<Self> {
+        Self::builder(url).login(email, password)
+    }
+
+    /// Uses a static token.
+    ///
+    /// ```
+    /// # use directus_blocking::Directus;
+    /// let directus = Directus::with_token("http://127.0.0.1:8055", "static-token").unwrap();
+    /// # let _ = directus;
+    /// ```
+    pub fn with_token(url: impl Into<String>, token: &str) -> crate::Result<Self> {
+        Self::builder(url).token(token)
+    }
+
+    /// Logs in, runs `f`, and logs out, also when `f` fails or panics (the panic then goes on).
+    /// `f`'s error comes first; a failed logout after a successful `f` is returned.
+    ///
+    /// ```no_run
+    /// # use directus_blocking::Directus;
+    /// let count = Directus::session("http://127.0.0.1:8055", "admin@example.com", "secret", |d| {
+    ///     Ok(d.collection("products").read()?.items().len())
+    /// })?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn session<R>(
+        url: impl Into<String>,
+        email: &str,
+        password: &str,
+        f: impl FnOnce(&Directus) -> crate::Result<R>,
+    ) -> crate::Result<R> {
+        struct LogoutOnDrop(Option<Directus>);
+        impl Drop for LogoutOnDrop {
+            fn drop(&mut self) {
+                if let Some(client) = self.0.take() {
+                    // Only reached while unwinding; the panic is what the caller sees.
+                    let _ = client.logout();
+                }
+            }
+        }
+        let client = Self::login(url, email, password)?;
+        let mut guard = LogoutOnDrop(Some(client.clone()));
+        let result = f(&client);
+        guard.0 = None;
+        let logout = client.logout();
+        let value = result?;
+        logout?;
+        Ok(value)
+    }
+
+    /// The proto session: tokens, cache, base URL.
+    ///
+    /// ```
+    /// # use directus_blocking::Directus;
+    /// let directus = Directus::with_token("http://127.0.0.1:8055", "t").unwrap();
+    /// assert_eq!(directus.session_state().base().as_str(), "http://127.0.0.1:8055");
+    /// ```
+    pub fn session_state(&self) -> &Session {
+        &self.inner.session
+    }
+
+    pub(crate) fn base(&self) -> &BaseUrl {
+        self.inner.session.base()
+    }
+
+    /// Runs any operation built by `directus_proto` in this session.
+    ///
+    /// ```no_run
+    /// # use directus_blocking::Directus;
+    /// use directus_proto::{Operation, response};
+    /// let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// let op: Operation<serde_json::Value> =
+    ///     Operation::get(directus.session_state().base(), "/server/info", response::data);
+    /// let info = directus.run(op)?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn run<T>(&self, operation: Operation<T>) -> crate::Result<T> {
+        self.drive(self.inner.session.call(operation))
+    }
+
+    fn drive<E: Exchange>(&self, mut exchange: E) -> crate::Result<E::Output> {
+        let mut answer = None;
+        loop {
+            match exchange.step(answer.take(), Instant::now())? {
+                Step::Send(request) => answer = Some(self.send(&mut exchange, request)?),
+                Step::Refresh(seen) => self.refresh_after(seen)?,
+                Step::Done(value) => return Ok(value),
+            }
+        }
+    }
+
+    fn send<E: Exchange>(
+        &self,
+        exchange: &mut E,
+        request: http::Request<Vec<u8>>,
+    ) -> crate::Result<http::Response<Vec<u8>>> {
+        match self.inner.transport.send(request) {
+            Err(Error::Transport(err)) => match exchange.retry_after(&err) {
+                Some(again) => self.inner.transport.send(again),
+                None => Err(Error::Transport(err)),
+            },
+            other => other,
+        }
+    }
+
+    /// Single flight: the first caller refreshes, the others wait on the lane and find the
+    /// generation moved on.
+    fn refresh_after(&self, seen: Generation) -> crate::Result<()> {
+        let _lane = self
+            .inner
+            .refresh_lane
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        match self.inner.session.refresh(seen) {
+            Some(refresh) => self.drive(refresh),
+            None => Ok(()),
+        }
+    }
+
+    /// Refreshes the tokens now (logs in again with email and password when there is no
+    /// refresh token).
+    ///
+    /// ```no_run
+    /// # use directus_blocking::Directus;
+    /// let directus = Directus::login("http://127.0.0.1:8055", "admin@example.com", "secret")?;
+    /// directus.refresh()?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn refresh(&self) -> crate::Result<()> {
+        self.refresh_after(self.inner.session.generation())
+    }
+
+    /// Logs out: the refresh token is revoked on the server and the tokens and cache are
+    /// forgotten; later calls fail with [`Error::NotAuthenticated`] until [`Directus::refresh`]
+    /// logs in again.
+    ///
+    /// ```no_run
+    /// # use directus_blocking::Directus;
+    /// let directus = Directus::login("http://127.0.0.1:8055", "admin@example.com", "secret")?;
+    /// directus.logout()?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn logout(&self) -> crate::Result<()> {
+        let _lane = self
+            .inner
+            .refresh_lane
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        self.drive(self.inner.session.logout())
+    }
+
+    /// The items of a collection, as JSON values.
+    ///
+    /// ```no_run
+    /// # use directus_blocking::Directus;
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// let page = directus.collection("products").limit(5).read()?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn collection(&self, name: &str) -> Collection<'_, Value> {
+        Collection::new(self, Items::new(name))
+    }
+
+    /// The items of `T`'s collection, parsed into `T`.
+    ///
+    /// ```no_run
+    /// # use directus_blocking::{Directus, Item};
+    /// #[derive(serde::Serialize, serde::Deserialize)]
+    /// struct Product { id: i64, name: String }
+    /// impl Item for Product { const COLLECTION: &'static str = "products"; }
+    ///
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// let product: Product = directus.collection_of::<Product>().read_one(7)?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn collection_of<T: Item>(&self) -> Collection<'_, T> {
+        Collection::new(self, Items::of())
+    }
+
+    /// The items of a collection parsed into any serde type (no [`Item`] impl needed).
+    ///
+    /// ```no_run
+    /// # use directus_blocking::Directus;
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// #[derive(serde::Deserialize)]
+    /// struct Name { name: String }
+    /// let names = directus.collection_as::<Name>("products").fields(["name"]).read()?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn collection_as<T: DeserializeOwned>(&self, name: &str) -> Collection<'_, T> {
+        Collection::new(self, Items::new(name))
+    }
+
+    /// A singleton collection.
+    ///
+    /// ```no_run
+    /// # use directus_blocking::Directus;
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// let settings = directus.singleton("settings_page").read()?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn singleton(&self, name: &str) -> Singleton<'_, Value> {
+        Singleton::new(self, Items::new(name))
+    }
+
+    /// The current user (`GET /users/me`).
+    ///
+    /// ```no_run
+    /// # use directus_blocking::Directus;
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// println!("{}", directus.me()?["email"]);
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn me(&self) -> crate::Result<Value> {
+        self.run(Operation::get(
+            self.base(),
+            "/users/me",
+            directus_proto::response::data,
+        ))
+    }
+
+    /// `GET /server/ping`: `pong` when the server is up.
+    ///
+    /// ```no_run
+    /// # use directus_blocking::Directus;
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// assert_eq!(directus.ping()?, "pong");
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn ping(&self) -> crate::Result<String> {
+        self.run(
+            Operation::get(self.base(), "/server/ping", directus_proto::response::text).anonymous(),
+        )
+    }
+
+    /// Asks for a password-reset mail.
+    ///
+    /// ```no_run
+    /// # use directus_blocking::Directus;
+    /// # let directus = Directus::builder("http://127.0.0.1:8055").anonymous()?;
+    /// directus.request_password_reset("a@example.com", None)?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn request_password_reset(
+        &self,
+        email: &str,
+        reset_url: Option<&str>,
+    ) -> crate::Result<()> {
+        self.run(auth::password_request(self.base(), email, reset_url)?)
+    }
+
+    /// Sets a new password with the token from the reset mail.
+    ///
+    /// ```no_run
+    /// # use directus_blocking::Directus;
+    /// # let directus = Directus::builder("http://127.0.0.1:8055").anonymous()?;
+    /// directus.reset_password("token-from-mail", "new-password")?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn reset_password(&self, token: &str, password: &str) -> crate::Result<()> {
+        self.run(auth::password_reset(
+            self.base(),
+            &token.into(),
+            &password.into(),
+        )?)
+    }
+
+    /// Turns on the response cache of this session (reads only; writes through this client
+    /// drop the written collection's entries; login and logout drop everything).
+    ///
+    /// ```
+    /// # use directus_blocking::{CacheConfig, Directus};
+    /// let directus = Directus::with_token("http://127.0.0.1:8055", "t").unwrap();
+    /// directus.enable_cache(CacheConfig::default());
+    /// ```
+    pub fn enable_cache(&self, config: CacheConfig) {
+        self.inner.session.enable_cache(config);
+    }
+}

@@ -1,0 +1,330 @@
+//! Handles on a collection's items and on a singleton, and lazy pagination.
+
+use std::collections::VecDeque;
+
+use directus_proto::{Filter, Items, Key, Page, Pager, Query, query_methods};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::Directus;
+
+/// The items of one collection, with a query being built. Reads parse into `T`.
+///
+/// Query methods ([`filter`](Collection::filter), [`sort`](Collection::sort),
+/// [`limit`](Collection::limit), ...) chain; [`read`](Collection::read) and the writes send.
+///
+/// ```no_run
+/// use directus_blocking::{Directus, F, Order};
+///
+/// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+/// let page = directus.collection("products")
+///     .filter(F::eq("category", "fruit"))
+///     .filter((F::eq("name", "apple") | F::eq("name", "pear")) & !F::lt("price", 1))
+///     .sort("price", Order::Desc)
+///     .fields(["id", "name", "supplier.name"])
+///     .include_count()
+///     .read()?;
+/// # Ok::<(), directus_blocking::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Collection<'a, T> {
+    client: &'a Directus,
+    query: Query,
+    items: Items<T>,
+}
+
+impl<T> Clone for Collection<'_, T> {
+    fn clone(&self) -> Self {
+        Collection {
+            client: self.client,
+            query: self.query.clone(),
+            items: self.items.clone(),
+        }
+    }
+}
+
+impl<'a, T: DeserializeOwned> Collection<'a, T> {
+    pub(crate) fn new(client: &'a Directus, items: Items<T>) -> Self {
+        Collection {
+            client,
+            query: Query::new(),
+            items,
+        }
+    }
+
+    query_methods!(query);
+
+    fn items(&self) -> Items<T> {
+        self.items.clone().with_query(self.query.clone())
+    }
+
+    /// The query built so far.
+    ///
+    /// ```
+    /// # use directus_blocking::{Directus, Query};
+    /// let directus = Directus::with_token("http://127.0.0.1:8055", "t").unwrap();
+    /// assert_eq!(directus.collection("a").limit(2).query(), &Query::new().limit(2));
+    /// ```
+    pub fn query(&self) -> &Query {
+        &self.query
+    }
+
+    /// Reads the matching items (a `SEARCH` when the query is too long for a URL).
+    ///
+    /// ```no_run
+    /// # use directus_blocking::Directus;
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// let page = directus.collection("products").limit(10).read()?;
+    /// for item in page.items() { println!("{item}"); }
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn read(&self) -> crate::Result<Page<T>> {
+        self.client.run(self.items().read(self.client.base())?)
+    }
+
+    /// Reads one item by key (the query's `fields` and `deep` apply).
+    ///
+    /// ```no_run
+    /// # use directus_blocking::Directus;
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// let product = directus.collection("products").fields(["name"]).read_one(7)?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn read_one(&self, key: impl Into<Key>) -> crate::Result<T> {
+        self.client
+            .run(self.items().read_one(self.client.base(), key)?)
+    }
+
+    /// Iterates over every matching item, reading `limit` rows per request (100 by default)
+    /// only when the previous page is used up: memory stays bounded by the page size.
+    ///
+    /// ```no_run
+    /// # use directus_blocking::{Directus, Order};
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// for item in directus.collection("products").sort("id", Order::Asc).limit(500).iter() {
+    ///     let item = item?;
+    /// }
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn iter(&self) -> Pages<'a, T> {
+        Pages {
+            client: self.client,
+            pager: self.items().pages(),
+            buffer: VecDeque::new(),
+            failed: false,
+        }
+    }
+
+    /// Creates one item (JSON or any serde type); answers it as `T`, or `None` when the user
+    /// may not read it back.
+    ///
+    /// ```no_run
+    /// # use directus_blocking::Directus;
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// let created = directus.collection("products").create(&serde_json::json!({"name": "kiwi"}))?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn create<B: Serialize + ?Sized>(&self, item: &B) -> crate::Result<Option<T>> {
+        self.client
+            .run(self.items().create(self.client.base(), item)?)
+    }
+
+    /// Creates several items in one request.
+    ///
+    /// ```no_run
+    /// # use directus_blocking::Directus;
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// let rows = vec![serde_json::json!({"name": "a"}), serde_json::json!({"name": "b"})];
+    /// let created = directus.collection("products").create_many(&rows)?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn create_many<B: Serialize>(&self, items: &[B]) -> crate::Result<Option<Vec<T>>> {
+        self.client
+            .run(self.items().create_many(self.client.base(), items)?)
+    }
+
+    /// Updates one item by key.
+    ///
+    /// ```no_run
+    /// # use directus_blocking::Directus;
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// directus.collection("products").update(7, &serde_json::json!({"price": 2.5}))?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn update<B: Serialize + ?Sized>(
+        &self,
+        key: impl Into<Key>,
+        patch: &B,
+    ) -> crate::Result<Option<T>> {
+        self.client
+            .run(self.items().update(self.client.base(), key, patch)?)
+    }
+
+    /// Applies one patch to several items by key.
+    ///
+    /// ```no_run
+    /// # use directus_blocking::Directus;
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// directus.collection("products").update_many([7, 8], &serde_json::json!({"stock": 0}))?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn update_many<K: Into<Key>, B: Serialize + ?Sized>(
+        &self,
+        keys: impl IntoIterator<Item = K>,
+        patch: &B,
+    ) -> crate::Result<Option<Vec<T>>> {
+        self.client
+            .run(self.items().update_many(self.client.base(), keys, patch)?)
+    }
+
+    /// Applies one patch to every item matching `filter`.
+    ///
+    /// ```no_run
+    /// # use directus_blocking::{Directus, F};
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// directus.collection("products").update_by_query(F::eq("stock", 0), &serde_json::json!({"active": false}))?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn update_by_query<B: Serialize + ?Sized>(
+        &self,
+        filter: impl Into<Filter>,
+        patch: &B,
+    ) -> crate::Result<Option<Vec<T>>> {
+        self.client.run(
+            self.items()
+                .update_by_query(self.client.base(), filter, patch)?,
+        )
+    }
+
+    /// Deletes one item by key.
+    ///
+    /// ```no_run
+    /// # use directus_blocking::Directus;
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// directus.collection("products").delete(7)?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn delete(&self, key: impl Into<Key>) -> crate::Result<()> {
+        self.client
+            .run(self.items().delete(self.client.base(), key)?)
+    }
+
+    /// Deletes several items by key.
+    ///
+    /// ```no_run
+    /// # use directus_blocking::Directus;
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// directus.collection("products").delete_many([7, 8])?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn delete_many<K: Into<Key>>(
+        &self,
+        keys: impl IntoIterator<Item = K>,
+    ) -> crate::Result<()> {
+        self.client
+            .run(self.items().delete_many(self.client.base(), keys)?)
+    }
+
+    /// Deletes every item matching `filter`.
+    ///
+    /// ```no_run
+    /// # use directus_blocking::{Directus, F};
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// directus.collection("products").delete_by_query(F::eq("category", "obsolete"))?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn delete_by_query(&self, filter: impl Into<Filter>) -> crate::Result<()> {
+        self.client
+            .run(self.items().delete_by_query(self.client.base(), filter)?)
+    }
+
+    /// Drops this query's cached answer, if the cache is on.
+    ///
+    /// ```
+    /// # use directus_blocking::Directus;
+    /// let directus = Directus::with_token("http://127.0.0.1:8055", "t").unwrap();
+    /// directus.collection("a").limit(1).forget_cached();
+    /// ```
+    pub fn forget_cached(&self) {
+        if let Ok(op) = self.items().read(self.client.base()) {
+            self.client.session_state().clear_cached(&op);
+        }
+    }
+}
+
+/// Every item of a query, read a page at a time; see [`Collection::iter`].
+#[derive(Debug)]
+pub struct Pages<'a, T> {
+    client: &'a Directus,
+    pager: Pager<T>,
+    buffer: VecDeque<T>,
+    failed: bool,
+}
+
+impl<T: DeserializeOwned> Iterator for Pages<'_, T> {
+    type Item = crate::Result<T>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(item) = self.buffer.pop_front() {
+            return Some(Ok(item));
+        }
+        if self.failed {
+            return None;
+        }
+        let page = self
+            .pager
+            .next_read(self.client.base())?
+            .and_then(|op| self.client.run(op));
+        match page {
+            Ok(page) => {
+                self.pager.received(page.items().len());
+                self.buffer.extend(page.into_items());
+                self.buffer.pop_front().map(Ok)
+            }
+            Err(err) => {
+                // One error ends the iteration: the same page would fail again.
+                self.failed = true;
+                Some(Err(err))
+            }
+        }
+    }
+}
+
+/// A singleton collection; see [`Directus::singleton`].
+#[derive(Debug)]
+pub struct Singleton<'a, T> {
+    client: &'a Directus,
+    items: Items<T>,
+}
+
+impl<'a, T: DeserializeOwned> Singleton<'a, T> {
+    pub(crate) fn new(client: &'a Directus, items: Items<T>) -> Self {
+        Singleton { client, items }
+    }
+
+    /// Reads the singleton.
+    ///
+    /// ```no_run
+    /// # use directus_blocking::Directus;
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// let settings = directus.singleton("settings_page").read()?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn read(&self) -> crate::Result<T> {
+        self.client
+            .run(self.items.read_singleton(self.client.base())?)
+    }
+
+    /// Updates the singleton with a partial object.
+    ///
+    /// ```no_run
+    /// # use directus_blocking::Directus;
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// directus.singleton("settings_page").update(&serde_json::json!({"title": "Hi"}))?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn update<B: Serialize + ?Sized>(&self, patch: &B) -> crate::Result<Option<T>> {
+        self.client
+            .run(self.items.update_singleton(self.client.base(), patch)?)
+    }
+}

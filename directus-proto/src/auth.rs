@@ -1,0 +1,343 @@
+//! Credentials, tokens and the requests of the `/auth` endpoints.
+//!
+//! The state that decides when to refresh lives in [`Session`](crate::Session); this module
+//! holds what it is made of, and the requests that can be sent on their own (password reset).
+
+use std::fmt;
+use std::time::Duration;
+
+use http::{Method, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::BaseUrl;
+use crate::error::{Error, excerpt};
+use crate::operation::Operation;
+use crate::response::success;
+
+/// A password or token. Its `Debug` shows nothing of it and it has no `Display`.
+///
+/// ```
+/// use directus_proto::Secret;
+/// let secret = Secret::new("hunter2");
+/// assert_eq!(format!("{secret:?}"), "Secret(***)");
+/// assert_eq!(secret.expose(), "hunter2");
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    ///
+    /// ```
+    /// # use directus_proto::Secret;
+    /// let _ = Secret::new(String::from("token"));
+    /// ```
+    pub fn new(secret: impl Into<String>) -> Self {
+        Secret(secret.into())
+    }
+
+    /// The secret itself: the one way to read it, easy to find in a review.
+    ///
+    /// ```
+    /// # use directus_proto::Secret;
+    /// assert_eq!(Secret::new("t").expose(), "t");
+    /// ```
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(s: &str) -> Self {
+        Secret::new(s)
+    }
+}
+
+impl From<String> for Secret {
+    fn from(s: String) -> Self {
+        Secret::new(s)
+    }
+}
+
+/// How a client proves who it is.
+///
+/// ```
+/// use directus_proto::Credentials;
+///
+/// let login = Credentials::password("admin@example.com", "secret").with_otp("123456");
+/// assert!(!format!("{login:?}").contains("secret"));
+/// let token = Credentials::static_token("abc");
+/// assert_eq!(format!("{token:?}"), "StaticToken(Secret(***))");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Credentials {
+    /// Email and password (and a one-time password when 2FA is on). Sessions with these log in
+    /// again by themselves when the refresh token is lost.
+    Password {
+        /// The user's email.
+        email: String,
+        /// The password.
+        password: Secret,
+        /// The one-time password, for users with two-factor auth.
+        otp: Option<Secret>,
+    },
+    /// A user's static token: never expires, never refreshed.
+    StaticToken(Secret),
+    /// A refresh token from an earlier login: the session starts by refreshing it.
+    RefreshToken(Secret),
+}
+
+impl Credentials {
+    /// Email and password.
+    ///
+    /// ```
+    /// # use directus_proto::Credentials;
+    /// let _ = Credentials::password("a@example.com", "pw");
+    /// ```
+    pub fn password(email: impl Into<String>, password: impl Into<Secret>) -> Self {
+        Credentials::Password {
+            email: email.into(),
+            password: password.into(),
+            otp: None,
+        }
+    }
+
+    /// Adds a one-time password to email-and-password credentials (no effect on others).
+    ///
+    /// ```
+    /// # use directus_proto::Credentials;
+    /// let _ = Credentials::password("a@example.com", "pw").with_otp("123456");
+    /// ```
+    pub fn with_otp(self, code: impl Into<Secret>) -> Self {
+        match self {
+            Credentials::Password {
+                email, password, ..
+            } => Credentials::Password {
+                email,
+                password,
+                otp: Some(code.into()),
+            },
+            other => other,
+        }
+    }
+
+    /// A static token.
+    ///
+    /// ```
+    /// # use directus_proto::Credentials;
+    /// let _ = Credentials::static_token("token");
+    /// ```
+    pub fn static_token(token: impl Into<Secret>) -> Self {
+        Credentials::StaticToken(token.into())
+    }
+
+    /// A refresh token from an earlier login.
+    ///
+    /// ```
+    /// # use directus_proto::Credentials;
+    /// let _ = Credentials::refresh_token("token");
+    /// ```
+    pub fn refresh_token(token: impl Into<Secret>) -> Self {
+        Credentials::RefreshToken(token.into())
+    }
+}
+
+/// The tokens a login or refresh answers.
+///
+/// ```
+/// use directus_proto::auth::Tokens;
+/// use std::time::Duration;
+///
+/// let resp = http::Response::new(br#"{"data":{"access_token":"a","refresh_token":"r","expires":900000}}"#.to_vec());
+/// let tokens = directus_proto::auth::tokens(resp).unwrap();
+/// assert_eq!(tokens.expires, Some(Duration::from_secs(900)));
+/// assert_eq!(tokens.access_token.expose(), "a");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Tokens {
+    /// The access token, sent as `Authorization: Bearer`.
+    pub access_token: Secret,
+    /// The refresh token (rotates on every refresh).
+    pub refresh_token: Option<Secret>,
+    /// How long the access token lives (`expires`, sent in milliseconds).
+    pub expires: Option<Duration>,
+}
+
+#[derive(Deserialize)]
+struct RawTokens {
+    access_token: String,
+    #[serde(default)]
+    refresh_token: Option<String>,
+    #[serde(default)]
+    expires: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct TokenEnvelope {
+    data: RawTokens,
+}
+
+/// Reads a login or refresh answer. On a body that does not decode, the error's excerpt is
+/// redacted: the body may hold tokens.
+///
+/// ```
+/// let resp = http::Response::new(br#"{"data":{"access_token":"s3cret"#.to_vec());
+/// let err = directus_proto::auth::tokens(resp).unwrap_err();
+/// assert!(!err.to_string().contains("s3cret"));
+/// ```
+pub fn tokens(response: Response<Vec<u8>>) -> Result<Tokens, Error> {
+    let response = success(response)?;
+    let raw = serde_json::from_slice::<TokenEnvelope>(response.body()).map_err(|source| {
+        let mut excerpt = excerpt(response.body());
+        if excerpt.contains("token") {
+            excerpt = "(redacted: the body may hold tokens)".to_owned();
+        }
+        Error::Decode {
+            status: response.status(),
+            excerpt,
+            source,
+        }
+    })?;
+    Ok(Tokens {
+        access_token: Secret(raw.data.access_token),
+        refresh_token: raw.data.refresh_token.map(Secret),
+        expires: raw.data.expires.map(Duration::from_millis),
+    })
+}
+
+/// `POST /auth/login` in json mode.
+///
+/// ```
+/// use directus_proto::{BaseUrl, Secret, auth};
+/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
+/// let op = auth::login(&base, "a@example.com", &Secret::new("pw"), None).unwrap();
+/// assert_eq!(op.request().uri(), "http://localhost:8055/auth/login");
+/// assert_eq!(op.request().body(), br#"{"email":"a@example.com","mode":"json","password":"pw"}"#);
+/// assert!(!format!("{op:?}").contains("pw\""));
+/// ```
+pub fn login(
+    base: &BaseUrl,
+    email: &str,
+    password: &Secret,
+    otp: Option<&Secret>,
+) -> Result<Operation<Tokens>, Error> {
+    let mut body = json!({"email": email, "password": password.expose(), "mode": "json"});
+    if let Some(otp) = otp {
+        body["otp"] = json!(otp.expose());
+    }
+    Ok(Operation::json(base, Method::POST, "/auth/login", &body, tokens)?.anonymous())
+}
+
+/// `POST /auth/refresh` in json mode. The refresh token rotates: the answer's replaces it.
+///
+/// ```
+/// use directus_proto::{BaseUrl, Secret, auth};
+/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
+/// let op = auth::refresh(&base, &Secret::new("r1")).unwrap();
+/// assert_eq!(op.request().body(), br#"{"mode":"json","refresh_token":"r1"}"#);
+/// ```
+pub fn refresh(base: &BaseUrl, refresh_token: &Secret) -> Result<Operation<Tokens>, Error> {
+    let body = json!({"refresh_token": refresh_token.expose(), "mode": "json"});
+    Ok(Operation::json(base, Method::POST, "/auth/refresh", &body, tokens)?.anonymous())
+}
+
+/// `POST /auth/logout` with the refresh token, so the session is revoked on the server.
+///
+/// ```
+/// use directus_proto::{BaseUrl, Secret, auth};
+/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
+/// let op = auth::logout(&base, &Secret::new("r1")).unwrap();
+/// assert_eq!(op.request().uri().path(), "/auth/logout");
+/// ```
+pub fn logout(base: &BaseUrl, refresh_token: &Secret) -> Result<Operation<()>, Error> {
+    let body = json!({"refresh_token": refresh_token.expose(), "mode": "json"});
+    Ok(Operation::json(
+        base,
+        Method::POST,
+        "/auth/logout",
+        &body,
+        crate::response::empty,
+    )?
+    .anonymous())
+}
+
+/// `POST /auth/password/request`: mails a reset link (to `reset_url`, when given and allowed
+/// by the server's `PASSWORD_RESET_URL_ALLOW_LIST`).
+///
+/// ```
+/// use directus_proto::{BaseUrl, auth};
+/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
+/// let op = auth::password_request(&base, "a@example.com", Some("https://app.example.com/reset")).unwrap();
+/// assert_eq!(op.request().body(), br#"{"email":"a@example.com","reset_url":"https://app.example.com/reset"}"#);
+/// ```
+pub fn password_request(
+    base: &BaseUrl,
+    email: &str,
+    reset_url: Option<&str>,
+) -> Result<Operation<()>, Error> {
+    let mut body = json!({ "email": email });
+    if let Some(reset_url) = reset_url {
+        body["reset_url"] = json!(reset_url);
+    }
+    Ok(Operation::json(
+        base,
+        Method::POST,
+        "/auth/password/request",
+        &body,
+        crate::response::empty,
+    )?
+    .anonymous())
+}
+
+/// `POST /auth/password/reset` with the token from the mail and the new password.
+///
+/// ```
+/// use directus_proto::{BaseUrl, Secret, auth};
+/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
+/// let op = auth::password_reset(&base, &Secret::new("jwt"), &Secret::new("new-pw")).unwrap();
+/// assert_eq!(op.request().uri().path(), "/auth/password/reset");
+/// ```
+pub fn password_reset(
+    base: &BaseUrl,
+    token: &Secret,
+    password: &Secret,
+) -> Result<Operation<()>, Error> {
+    let body = json!({"token": token.expose(), "password": password.expose()});
+    Ok(Operation::json(
+        base,
+        Method::POST,
+        "/auth/password/reset",
+        &body,
+        crate::response::empty,
+    )?
+    .anonymous())
+}
+
+/// `GET /auth`: the configured auth providers.
+///
+/// ```
+/// use directus_proto::{BaseUrl, auth};
+/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
+/// assert_eq!(auth::providers(&base).request().uri().path(), "/auth");
+/// ```
+pub fn providers(base: &BaseUrl) -> Operation<serde_json::Value> {
+    Operation::get(base, "/auth", crate::response::data).anonymous()
+}
+
+/// The `Authorization` header value of an access token, marked sensitive so HTTP stacks keep
+/// it out of their logs.
+pub(crate) fn bearer(token: &Secret) -> Result<http::HeaderValue, Error> {
+    let mut value = http::HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+        .map_err(|_| Error::invalid("the token holds characters a header cannot carry"))?;
+    value.set_sensitive(true);
+    Ok(value)
+}

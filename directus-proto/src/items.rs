@@ -1,0 +1,529 @@
+//! Requests on the items of a collection: reads with every query parameter, writes of one,
+//! many or by query, singletons, and lazy pagination.
+
+use std::marker::PhantomData;
+
+use http::Method;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use crate::filter::Filter;
+use crate::operation::Operation;
+use crate::response::{self, Page};
+use crate::{BaseUrl, CollectionRef, Error, Item, Key, Query};
+
+/// URLs longer than this are sent as `SEARCH` with the query in the body (the official app does
+/// the same past about 8 KB; Node refuses headers past 16 KB).
+pub const MAX_URL_LEN: usize = 8 * 1024;
+
+/// A collection with a query: builds the requests on its items, parsed into `T`
+/// (`serde_json::Value` unless a typed model is given).
+///
+/// ```
+/// use directus_proto::{BaseUrl, F, Items, Order, Query};
+///
+/// let base = BaseUrl::parse("http://127.0.0.1:8055").unwrap();
+/// let products = Items::<serde_json::Value>::new("products")
+///     .with_query(Query::new().filter(F::eq("category", "fruit")).sort("price", Order::Desc));
+/// let op = products.read(&base).unwrap();
+/// assert_eq!(
+///     op.request().uri(),
+///     "http://127.0.0.1:8055/items/products?filter=%7B%22category%22%3A%7B%22_eq%22%3A%22fruit%22%7D%7D&sort=-price"
+/// );
+/// ```
+#[derive(Debug)]
+pub struct Items<T = Value> {
+    collection: String,
+    query: Query,
+    model: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Items<T> {
+    fn clone(&self) -> Self {
+        Items {
+            collection: self.collection.clone(),
+            query: self.query.clone(),
+            model: PhantomData,
+        }
+    }
+}
+
+fn ensure_keys(keys: &[Key]) -> Result<(), Error> {
+    if keys.is_empty() {
+        // An empty key list is almost always a bug upstream; never let it reach the server.
+        return Err(Error::invalid("no keys given"));
+    }
+    Ok(())
+}
+
+fn with_query(path: String, query: &str) -> String {
+    if query.is_empty() {
+        path
+    } else {
+        format!("{path}?{query}")
+    }
+}
+
+impl<T: DeserializeOwned> Items<T> {
+    /// The items of the collection `name`, with an empty query. The name is checked when a
+    /// request is built ([`CollectionRef::new`]).
+    ///
+    /// ```
+    /// # use directus_proto::Items;
+    /// let users = Items::<serde_json::Value>::new("directus_users");
+    /// assert_eq!(users.collection().unwrap().route(), "/users");
+    /// ```
+    pub fn new(name: impl Into<String>) -> Self {
+        Items {
+            collection: name.into(),
+            query: Query::new(),
+            model: PhantomData,
+        }
+    }
+
+    /// The items of `T`'s collection.
+    ///
+    /// ```
+    /// # use directus_proto::{Item, Items};
+    /// #[derive(serde::Serialize, serde::Deserialize)]
+    /// struct Post { title: String }
+    /// impl Item for Post { const COLLECTION: &'static str = "posts"; }
+    /// assert_eq!(Items::<Post>::of().collection().unwrap().name(), "posts");
+    /// ```
+    pub fn of() -> Self
+    where
+        T: Item,
+    {
+        Self::new(T::COLLECTION)
+    }
+
+    /// The collection and its route, or the error its name gives.
+    ///
+    /// ```
+    /// # use directus_proto::Items;
+    /// assert_eq!(Items::<serde_json::Value>::new("a").collection().unwrap().name(), "a");
+    /// assert!(Items::<serde_json::Value>::new("..").collection().is_err());
+    /// ```
+    pub fn collection(&self) -> Result<CollectionRef, Error> {
+        CollectionRef::new(self.collection.clone())
+    }
+
+    /// The query.
+    ///
+    /// ```
+    /// # use directus_proto::{Items, Query};
+    /// assert_eq!(Items::<serde_json::Value>::new("a").query(), &Query::new());
+    /// ```
+    pub fn query(&self) -> &Query {
+        &self.query
+    }
+
+    /// The same items with this query.
+    ///
+    /// ```
+    /// # use directus_proto::{Items, Query};
+    /// let items = Items::<serde_json::Value>::new("a").with_query(Query::new().limit(1));
+    /// assert_eq!(items.query(), &Query::new().limit(1));
+    /// ```
+    pub fn with_query(mut self, query: Query) -> Self {
+        self.query = query;
+        self
+    }
+
+    fn op<U>(
+        &self,
+        base: &BaseUrl,
+        method: Method,
+        path: String,
+        query: &str,
+        body: Option<&Value>,
+        parse: crate::operation::Parser<U>,
+    ) -> Result<Operation<U>, Error> {
+        let path = with_query(path, query);
+        let op = match body {
+            Some(body) => Operation::json(base, method, &path, body, parse)?,
+            None => Operation::build_bare(base, method, &path, parse),
+        };
+        Ok(op.for_collection(self.collection.clone()))
+    }
+
+    /// The query string for writes: only `fields`, which shapes the written rows answered.
+    fn write_query(&self) -> Result<String, Error> {
+        self.query.fields_only().to_query_string()
+    }
+
+    fn read_with<U>(
+        &self,
+        base: &BaseUrl,
+        path: String,
+        parse: crate::operation::Parser<U>,
+    ) -> Result<Operation<U>, Error> {
+        let query = self.query.to_query_string()?;
+        if base.as_str().len() + path.len() + 1 + query.len() <= MAX_URL_LEN {
+            return self.op(base, Method::GET, path, &query, None, parse);
+        }
+        let search = Method::from_bytes(b"SEARCH").map_err(|e| Error::invalid(e.to_string()))?;
+        self.op(base, search, path, "", Some(&self.query.to_json()?), parse)
+    }
+
+    /// Reads the items matching the query, with `meta` when counts were asked for. Past
+    /// [`MAX_URL_LEN`] the read is a `SEARCH` with the query in the body.
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, F, Items, Query};
+    /// let base = BaseUrl::parse("http://localhost").unwrap();
+    /// let names: Vec<String> = (0..2000).map(|i| format!("name-{i}")).collect();
+    /// let items = Items::<serde_json::Value>::new("a")
+    ///     .with_query(Query::new().filter(F::in_("name", names)));
+    /// let op = items.read(&base).unwrap();
+    /// assert_eq!(op.request().method(), "SEARCH");
+    /// assert_eq!(op.request().uri(), "http://localhost/items/a");
+    /// ```
+    pub fn read(&self, base: &BaseUrl) -> Result<Operation<Page<T>>, Error> {
+        self.read_with(
+            base,
+            self.collection()?.route().to_owned(),
+            response::page::<T>,
+        )
+    }
+
+    /// Reads one item by key, with the query's `fields` (and other parameters).
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, Items, Query};
+    /// let base = BaseUrl::parse("http://localhost").unwrap();
+    /// let items = Items::<serde_json::Value>::new("a").with_query(Query::new().fields(["id"]));
+    /// assert_eq!(items.read_one(&base, "x?y=1").unwrap().request().uri(), "http://localhost/items/a/x%3Fy%3D1?fields=id");
+    /// ```
+    pub fn read_one(&self, base: &BaseUrl, key: impl Into<Key>) -> Result<Operation<T>, Error> {
+        let path = self.collection()?.item_route(&key.into())?;
+        self.read_with(base, path, response::data::<T>)
+    }
+
+    /// Reads a singleton collection (an object, not a list).
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, Items};
+    /// let base = BaseUrl::parse("http://localhost").unwrap();
+    /// let op = Items::<serde_json::Value>::new("settings_page").read_singleton(&base).unwrap();
+    /// assert_eq!(op.request().uri(), "http://localhost/items/settings_page");
+    /// ```
+    pub fn read_singleton(&self, base: &BaseUrl) -> Result<Operation<T>, Error> {
+        self.read_with(
+            base,
+            self.collection()?.route().to_owned(),
+            response::data::<T>,
+        )
+    }
+
+    /// Updates (upserts) a singleton collection.
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, Items};
+    /// let base = BaseUrl::parse("http://localhost").unwrap();
+    /// let op = Items::<serde_json::Value>::new("settings_page")
+    ///     .update_singleton(&base, &serde_json::json!({"title": "Hi"})).unwrap();
+    /// assert_eq!(op.request().method(), "PATCH");
+    /// assert_eq!(op.request().body(), br#"{"title":"Hi"}"#);
+    /// ```
+    pub fn update_singleton<B: Serialize + ?Sized>(
+        &self,
+        base: &BaseUrl,
+        patch: &B,
+    ) -> Result<Operation<Option<T>>, Error> {
+        let body = to_value(patch)?;
+        let query = self.write_query()?;
+        self.op(
+            base,
+            Method::PATCH,
+            self.collection()?.route().to_owned(),
+            &query,
+            Some(&body),
+            response::written::<T>,
+        )
+    }
+
+    /// Creates one item; answers it (or `None` when the user may not read it: 204).
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, Items};
+    /// let base = BaseUrl::parse("http://localhost").unwrap();
+    /// let op = Items::<serde_json::Value>::new("a").create(&base, &serde_json::json!({"name": "x"})).unwrap();
+    /// assert_eq!((op.request().method().as_str(), op.request().uri().path()), ("POST", "/items/a"));
+    /// assert_eq!(op.request().body(), br#"{"name":"x"}"#);
+    /// ```
+    pub fn create<B: Serialize + ?Sized>(
+        &self,
+        base: &BaseUrl,
+        item: &B,
+    ) -> Result<Operation<Option<T>>, Error> {
+        let body = to_value(item)?;
+        if !body.is_object() {
+            return Err(Error::invalid(
+                "an item to create must serialize to an object",
+            ));
+        }
+        let query = self.write_query()?;
+        let path = self.collection()?.route().to_owned();
+        self.op(
+            base,
+            Method::POST,
+            path,
+            &query,
+            Some(&body),
+            response::written::<T>,
+        )
+    }
+
+    /// Creates several items in one request.
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, Items};
+    /// let base = BaseUrl::parse("http://localhost").unwrap();
+    /// let rows = [serde_json::json!({"n": 1}), serde_json::json!({"n": 2})];
+    /// let op = Items::<serde_json::Value>::new("a").create_many(&base, &rows).unwrap();
+    /// assert_eq!(op.request().body(), br#"[{"n":1},{"n":2}]"#);
+    /// ```
+    pub fn create_many<B: Serialize>(
+        &self,
+        base: &BaseUrl,
+        items: &[B],
+    ) -> Result<Operation<Option<Vec<T>>>, Error> {
+        let body = to_value(items)?;
+        let query = self.write_query()?;
+        let path = self.collection()?.route().to_owned();
+        self.op(
+            base,
+            Method::POST,
+            path,
+            &query,
+            Some(&body),
+            response::written::<Vec<T>>,
+        )
+    }
+
+    /// Updates one item by key with a partial object.
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, Items};
+    /// let base = BaseUrl::parse("http://localhost").unwrap();
+    /// let op = Items::<serde_json::Value>::new("a").update(&base, 7, &serde_json::json!({"n": 1})).unwrap();
+    /// assert_eq!((op.request().method().as_str(), op.request().uri().path()), ("PATCH", "/items/a/7"));
+    /// ```
+    pub fn update<B: Serialize + ?Sized>(
+        &self,
+        base: &BaseUrl,
+        key: impl Into<Key>,
+        patch: &B,
+    ) -> Result<Operation<Option<T>>, Error> {
+        let body = to_value(patch)?;
+        let query = self.write_query()?;
+        let path = self.collection()?.item_route(&key.into())?;
+        self.op(
+            base,
+            Method::PATCH,
+            path,
+            &query,
+            Some(&body),
+            response::written::<T>,
+        )
+    }
+
+    /// Applies one partial object to several items by key.
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, Items, Key};
+    /// let base = BaseUrl::parse("http://localhost").unwrap();
+    /// let op = Items::<serde_json::Value>::new("a")
+    ///     .update_many(&base, [7, 8], &serde_json::json!({"n": 1})).unwrap();
+    /// assert_eq!(op.request().body(), br#"{"data":{"n":1},"keys":[7,8]}"#);
+    /// ```
+    pub fn update_many<K, B>(
+        &self,
+        base: &BaseUrl,
+        keys: impl IntoIterator<Item = K>,
+        patch: &B,
+    ) -> Result<Operation<Option<Vec<T>>>, Error>
+    where
+        K: Into<Key>,
+        B: Serialize + ?Sized,
+    {
+        let keys: Vec<Key> = keys.into_iter().map(Into::into).collect();
+        ensure_keys(&keys)?;
+        let body = json!({"keys": keys, "data": to_value(patch)?});
+        let query = self.write_query()?;
+        let path = self.collection()?.route().to_owned();
+        self.op(
+            base,
+            Method::PATCH,
+            path,
+            &query,
+            Some(&body),
+            response::written::<Vec<T>>,
+        )
+    }
+
+    /// Applies one partial object to every item matching `filter` (all of them, not a page).
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, F, Items};
+    /// let base = BaseUrl::parse("http://localhost").unwrap();
+    /// let op = Items::<serde_json::Value>::new("a")
+    ///     .update_by_query(&base, F::eq("n", 1), &serde_json::json!({"n": 2})).unwrap();
+    /// assert_eq!(op.request().body(), br#"{"data":{"n":2},"query":{"filter":{"n":{"_eq":1}},"limit":-1}}"#);
+    /// ```
+    pub fn update_by_query<B: Serialize + ?Sized>(
+        &self,
+        base: &BaseUrl,
+        filter: impl Into<Filter>,
+        patch: &B,
+    ) -> Result<Operation<Option<Vec<T>>>, Error> {
+        let body = json!({
+            "query": {"filter": filter.into().to_value()?, "limit": -1},
+            "data": to_value(patch)?,
+        });
+        let query = self.write_query()?;
+        let path = self.collection()?.route().to_owned();
+        self.op(
+            base,
+            Method::PATCH,
+            path,
+            &query,
+            Some(&body),
+            response::written::<Vec<T>>,
+        )
+    }
+
+    /// Deletes one item by key.
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, Items};
+    /// let base = BaseUrl::parse("http://localhost").unwrap();
+    /// let op = Items::<serde_json::Value>::new("a").delete(&base, "k#1").unwrap();
+    /// assert_eq!(op.request().uri(), "http://localhost/items/a/k%231");
+    /// ```
+    pub fn delete(&self, base: &BaseUrl, key: impl Into<Key>) -> Result<Operation<()>, Error> {
+        let path = self.collection()?.item_route(&key.into())?;
+        self.op(base, Method::DELETE, path, "", None, response::empty)
+    }
+
+    /// Deletes several items by key.
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, Items};
+    /// let base = BaseUrl::parse("http://localhost").unwrap();
+    /// let op = Items::<serde_json::Value>::new("a").delete_many(&base, ["u1", "u2"]).unwrap();
+    /// assert_eq!(op.request().body(), br#"{"keys":["u1","u2"]}"#);
+    /// ```
+    pub fn delete_many<K: Into<Key>>(
+        &self,
+        base: &BaseUrl,
+        keys: impl IntoIterator<Item = K>,
+    ) -> Result<Operation<()>, Error> {
+        let keys: Vec<Key> = keys.into_iter().map(Into::into).collect();
+        ensure_keys(&keys)?;
+        let body = json!({ "keys": keys });
+        let path = self.collection()?.route().to_owned();
+        self.op(base, Method::DELETE, path, "", Some(&body), response::empty)
+    }
+
+    /// Deletes every item matching `filter`.
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, F, Items};
+    /// let base = BaseUrl::parse("http://localhost").unwrap();
+    /// let op = Items::<serde_json::Value>::new("a").delete_by_query(&base, F::eq("n", 1)).unwrap();
+    /// assert_eq!(op.request().body(), br#"{"query":{"filter":{"n":{"_eq":1}},"limit":-1}}"#);
+    /// ```
+    pub fn delete_by_query(
+        &self,
+        base: &BaseUrl,
+        filter: impl Into<Filter>,
+    ) -> Result<Operation<()>, Error> {
+        let body = json!({"query": {"filter": filter.into().to_value()?, "limit": -1}});
+        let path = self.collection()?.route().to_owned();
+        self.op(base, Method::DELETE, path, "", Some(&body), response::empty)
+    }
+
+    /// Pages through the items matching the query, `limit` rows at a time (100 when the query
+    /// sets none), starting at its offset. Sort on a unique field for a stable order.
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, Items, Query};
+    /// let base = BaseUrl::parse("http://localhost").unwrap();
+    /// let items = Items::<serde_json::Value>::new("a").with_query(Query::new().limit(2));
+    /// let mut pager = items.pages();
+    /// assert_eq!(pager.next_read(&base).unwrap().unwrap().request().uri().query(), Some("limit=2&offset=0"));
+    /// pager.received(2);
+    /// assert_eq!(pager.next_read(&base).unwrap().unwrap().request().uri().query(), Some("limit=2&offset=2"));
+    /// pager.received(1);
+    /// assert!(pager.next_read(&base).is_none());
+    /// ```
+    pub fn pages(&self) -> Pager<T> {
+        let page_size = match self.query.limit_value() {
+            Some(n) if n > 0 => n as u64,
+            _ => 100,
+        };
+        Pager {
+            items: self.clone(),
+            page_size,
+            offset: self.query.offset_value().unwrap_or(0),
+            done: false,
+        }
+    }
+}
+
+fn to_value<B: Serialize + ?Sized>(body: &B) -> Result<Value, Error> {
+    serde_json::to_value(body)
+        .map_err(|e| Error::invalid(format!("the request body does not serialize: {e}")))
+}
+
+/// Lazy pagination state: the next page to read, until a short page ends it.
+#[derive(Debug)]
+pub struct Pager<T = Value> {
+    items: Items<T>,
+    page_size: u64,
+    offset: u64,
+    done: bool,
+}
+
+impl<T: DeserializeOwned> Pager<T> {
+    /// The read of the next page, or `None` when the last page was short.
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, Items};
+    /// let base = BaseUrl::parse("http://localhost").unwrap();
+    /// let mut pager = Items::<serde_json::Value>::new("a").pages();
+    /// assert!(pager.next_read(&base).is_some());
+    /// ```
+    pub fn next_read(&self, base: &BaseUrl) -> Option<Result<Operation<Page<T>>, Error>> {
+        if self.done {
+            return None;
+        }
+        let query = self
+            .items
+            .query
+            .clone()
+            .limit(u32::try_from(self.page_size).unwrap_or(u32::MAX))
+            .without_page()
+            .offset(self.offset);
+        Some(self.items.clone().with_query(query).read(base))
+    }
+
+    /// Records that the last page held `count` items.
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, Items};
+    /// let base = BaseUrl::parse("http://localhost").unwrap();
+    /// let mut pager = Items::<serde_json::Value>::new("a").pages();
+    /// pager.received(3);
+    /// assert!(pager.next_read(&base).is_none());
+    /// ```
+    pub fn received(&mut self, count: usize) {
+        self.offset += count as u64;
+        if (count as u64) < self.page_size {
+            self.done = true;
+        }
+    }
+}

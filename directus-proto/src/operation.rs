@@ -1,0 +1,274 @@
+//! [`Operation`]: one request ready to send, and the function that reads its answer.
+
+use std::fmt;
+
+use http::{HeaderValue, Method, Request, Response, header};
+use serde::Serialize;
+
+use crate::{BaseUrl, Error};
+
+/// How a response is read into the operation's output.
+pub type Parser<T> = fn(Response<Vec<u8>>) -> Result<T, Error>;
+
+/// A request built by this crate and the parser of its answer.
+///
+/// The request carries no credentials: a [`Session`](crate::Session) adds the bearer token when
+/// it is sent. Drivers send [`Operation::request`] and hand the answer to [`Operation::parse`],
+/// or, better, let a [`Call`](crate::Call) do both.
+///
+/// ```
+/// use directus_proto::{BaseUrl, Operation, response};
+///
+/// let base = BaseUrl::parse("http://127.0.0.1:8055").unwrap();
+/// let ping: Operation<String> = Operation::get(&base, "/server/ping", response::text);
+/// assert_eq!(ping.request().uri(), "http://127.0.0.1:8055/server/ping");
+/// assert_eq!(ping.parse(http::Response::new(b"pong".to_vec())).unwrap(), "pong");
+/// ```
+pub struct Operation<T> {
+    request: Request<Vec<u8>>,
+    parse: Parser<T>,
+    authenticated: bool,
+    collection: Option<String>,
+}
+
+impl<T> Operation<T> {
+    /// An operation from a built request and its parser.
+    ///
+    /// ```
+    /// # use directus_proto::{Operation, response};
+    /// let req = http::Request::get("http://localhost/server/health").body(Vec::new()).unwrap();
+    /// let op: Operation<serde_json::Value> = Operation::new(req, response::data);
+    /// assert_eq!(op.request().method(), "GET");
+    /// ```
+    pub fn new(request: Request<Vec<u8>>, parse: Parser<T>) -> Self {
+        Operation {
+            request,
+            parse,
+            authenticated: true,
+            collection: None,
+        }
+    }
+
+    /// A `GET` of `path_and_query` (already encoded) on the server.
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, Operation, response};
+    /// let base = BaseUrl::parse("http://localhost").unwrap();
+    /// let op: Operation<()> = Operation::get(&base, "/server/health", response::empty);
+    /// assert_eq!(op.request().uri(), "http://localhost/server/health");
+    /// ```
+    pub fn get(base: &BaseUrl, path_and_query: &str, parse: Parser<T>) -> Self {
+        Self::build_bare(base, Method::GET, path_and_query, parse)
+    }
+
+    /// A request with a JSON body.
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, Operation, response};
+    /// # use http::Method;
+    /// let base = BaseUrl::parse("http://localhost").unwrap();
+    /// let op: Operation<()> =
+    ///     Operation::json(&base, Method::POST, "/utils/cache/clear", &serde_json::json!({}), response::empty).unwrap();
+    /// assert_eq!(op.request().headers()["content-type"], "application/json");
+    /// assert_eq!(op.request().body(), b"{}");
+    /// ```
+    pub fn json<B: Serialize + ?Sized>(
+        base: &BaseUrl,
+        method: Method,
+        path_and_query: &str,
+        body: &B,
+        parse: Parser<T>,
+    ) -> Result<Self, Error> {
+        let body = serde_json::to_vec(body)
+            .map_err(|e| Error::invalid(format!("the request body does not serialize: {e}")))?;
+        Ok(Self::build(
+            base,
+            method,
+            path_and_query,
+            body,
+            Some(HeaderValue::from_static("application/json")),
+            parse,
+        ))
+    }
+
+    /// A request with a body of the given content type.
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, Operation, response};
+    /// # use http::{HeaderValue, Method};
+    /// let base = BaseUrl::parse("http://localhost").unwrap();
+    /// let op: Operation<()> = Operation::with_body(
+    ///     &base, Method::POST, "/x", b"a,b".to_vec(), HeaderValue::from_static("text/csv"), response::empty);
+    /// assert_eq!(op.request().headers()["content-type"], "text/csv");
+    /// ```
+    pub fn with_body(
+        base: &BaseUrl,
+        method: Method,
+        path_and_query: &str,
+        body: Vec<u8>,
+        content_type: HeaderValue,
+        parse: Parser<T>,
+    ) -> Self {
+        Self::build(
+            base,
+            method,
+            path_and_query,
+            body,
+            Some(content_type),
+            parse,
+        )
+    }
+
+    pub(crate) fn build_bare(
+        base: &BaseUrl,
+        method: Method,
+        path_and_query: &str,
+        parse: Parser<T>,
+    ) -> Self {
+        Self::build(base, method, path_and_query, Vec::new(), None, parse)
+    }
+
+    fn build(
+        base: &BaseUrl,
+        method: Method,
+        path_and_query: &str,
+        body: Vec<u8>,
+        content_type: Option<HeaderValue>,
+        parse: Parser<T>,
+    ) -> Self {
+        let mut request = Request::new(body);
+        *request.method_mut() = method;
+        // Every path and query this crate builds is percent-encoded; an invalid URI here is a
+        // bug in this crate, and the request is then sent to the base URL's root, never elsewhere.
+        *request.uri_mut() = base
+            .join(path_and_query)
+            .parse()
+            .unwrap_or_else(|_| http::Uri::from_static("/"));
+        let headers = request.headers_mut();
+        headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+        if let Some(content_type) = content_type {
+            headers.insert(header::CONTENT_TYPE, content_type);
+        }
+        Operation::new(request, parse)
+    }
+
+    /// Marks the operation as one sent without a bearer token (login, refresh, password reset).
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, Operation, response};
+    /// let base = BaseUrl::parse("http://localhost").unwrap();
+    /// let op: Operation<()> = Operation::get(&base, "/server/ping", response::empty).anonymous();
+    /// assert!(!op.is_authenticated());
+    /// ```
+    pub fn anonymous(mut self) -> Self {
+        self.authenticated = false;
+        self
+    }
+
+    /// Ties the operation to a collection: reads of it may be cached, writes to it drop the
+    /// collection's cached reads.
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, Operation, response};
+    /// let base = BaseUrl::parse("http://localhost").unwrap();
+    /// let op: Operation<()> = Operation::get(&base, "/items/a", response::empty).for_collection("a");
+    /// assert_eq!(op.collection(), Some("a"));
+    /// ```
+    pub fn for_collection(mut self, collection: impl Into<String>) -> Self {
+        self.collection = Some(collection.into());
+        self
+    }
+
+    /// The request, without credentials.
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, Operation, response};
+    /// # let base = BaseUrl::parse("http://localhost").unwrap();
+    /// let op: Operation<()> = Operation::get(&base, "/server/ping", response::empty);
+    /// assert!(op.request().headers().get("authorization").is_none());
+    /// ```
+    pub fn request(&self) -> &Request<Vec<u8>> {
+        &self.request
+    }
+
+    /// Whether the request carries the session's bearer token.
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, Operation, response};
+    /// # let base = BaseUrl::parse("http://localhost").unwrap();
+    /// assert!(Operation::<()>::get(&base, "/users/me", response::empty).is_authenticated());
+    /// ```
+    pub fn is_authenticated(&self) -> bool {
+        self.authenticated
+    }
+
+    /// The collection the operation reads or writes, if any.
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, Operation, response};
+    /// # let base = BaseUrl::parse("http://localhost").unwrap();
+    /// assert_eq!(Operation::<()>::get(&base, "/server/ping", response::empty).collection(), None);
+    /// ```
+    pub fn collection(&self) -> Option<&str> {
+        self.collection.as_deref()
+    }
+
+    /// Whether the request only reads (`GET`, `HEAD`, `SEARCH`): only those may be retried
+    /// after a transport failure, since nothing they do can write twice.
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, Operation, response};
+    /// # use http::Method;
+    /// # let base = BaseUrl::parse("http://localhost").unwrap();
+    /// assert!(Operation::<()>::get(&base, "/items/a", response::empty).is_read());
+    /// let post = Operation::<()>::json(&base, Method::POST, "/items/a", &1, response::empty).unwrap();
+    /// assert!(!post.is_read());
+    /// ```
+    pub fn is_read(&self) -> bool {
+        is_read(self.request.method())
+    }
+
+    /// Reads the answer.
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, Operation, response};
+    /// # let base = BaseUrl::parse("http://localhost").unwrap();
+    /// let op: Operation<String> = Operation::get(&base, "/server/ping", response::text);
+    /// assert_eq!(op.parse(http::Response::new(b"pong".to_vec())).unwrap(), "pong");
+    /// ```
+    pub fn parse(&self, response: Response<Vec<u8>>) -> Result<T, Error> {
+        (self.parse)(response)
+    }
+
+    /// A copy of the request with `authorization` set (or not), ready to send.
+    pub(crate) fn to_request(&self, authorization: Option<&HeaderValue>) -> Request<Vec<u8>> {
+        let mut request = Request::new(self.request.body().clone());
+        *request.method_mut() = self.request.method().clone();
+        *request.uri_mut() = self.request.uri().clone();
+        *request.headers_mut() = self.request.headers().clone();
+        if let Some(value) = authorization {
+            request
+                .headers_mut()
+                .insert(header::AUTHORIZATION, value.clone());
+        }
+        request
+    }
+}
+
+/// Whether a method only reads.
+pub(crate) fn is_read(method: &Method) -> bool {
+    method == Method::GET || method == Method::HEAD || method.as_str() == "SEARCH"
+}
+
+impl<T> fmt::Debug for Operation<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The request never holds credentials, but its body may hold a password (login) or a
+        // refresh token: only the method and URI are shown.
+        f.debug_struct("Operation")
+            .field("method", self.request.method())
+            .field("uri", self.request.uri())
+            .field("authenticated", &self.authenticated)
+            .field("collection", &self.collection)
+            .finish_non_exhaustive()
+    }
+}
