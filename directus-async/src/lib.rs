@@ -1,2 +1,67 @@
-//! Async Directus client.
+//! The async Directus client: a thin driver over [`reqwest`](https://docs.rs/reqwest) (or any
+//! [`HttpClient`]) that carries out the requests [`directus_proto`] builds.
+//!
+//! ```no_run
+//! use directus_async::{Directus, F, Order};
+//!
+//! # async fn demo() -> Result<(), directus_async::Error> {
+//! let directus = Directus::login("http://127.0.0.1:8055", "admin@example.com", "secret").await?;
+//! let page = directus
+//!     .collection("products")
+//!     .filter(F::eq("category", "fruit") & !F::lt("price", 1))
+//!     .sort("price", Order::Desc)
+//!     .limit(10)
+//!     .read()
+//!     .await?;
+//! println!("{} items", page.items().len());
+//! directus.logout().await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Features
+//! - `reqwest` (default): the [`reqwest`](https://docs.rs/reqwest) transport; without it, bring
+//!   your own [`HttpClient`].
+//! - `rustls` (default): HTTPS through rustls in reqwest (implies `reqwest`).
+//! - `tokio` (default): each token refresh runs in its own tokio task, so a caller that drops
+//!   its future mid-refresh cannot lose the rotated refresh token. Without it the refresh runs
+//!   in the caller's future; a refresh cut short then costs one extra login (with email and
+//!   password) or, with a bare refresh token, a [`Error::NotAuthenticated`].
+//!
+//! # Many reads at once (the seed's `as_task` + `gather`)
+//! The client is `Clone + Send + Sync` and its reads are plain futures: run many with a bound
+//! on concurrency with `futures_util`'s `buffer_unordered`:
+//!
+//! ```no_run
+//! use futures_util::{StreamExt, TryStreamExt, stream};
+//! # async fn demo(directus: directus_async::Directus) -> Result<(), directus_async::Error> {
+//! let ids = 1..=100;
+//! let items: Vec<serde_json::Value> = stream::iter(ids)
+//!     .map(|id| {
+//!         let directus = directus.clone();
+//!         async move { directus.collection("products").read_one(id).await }
+//!     })
+//!     .buffer_unordered(8) // at most 8 requests in flight
+//!     .try_collect()
+//!     .await?;
+//! # Ok(())
+//! # }
+//! ```
 #![deny(missing_docs)]
+#![cfg_attr(not(test), warn(clippy::unwrap_used))]
+
+mod client;
+mod collection;
+mod transport;
+
+pub use client::{Builder, Directus};
+pub use collection::{Collection, Singleton};
+pub use directus_proto::{
+    Agg, AggFunc, AggregateRow, ApiError, CacheConfig, Credentials, Error, ErrorCode, ExportFormat,
+    F, Filter, FilterError, Item, Key, Meta, MetaCount, Order, Page, Query, Secret, TransportError,
+    TransportErrorKind,
+};
+pub use transport::{Config, HttpClient};
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,521 @@
+//! [`Directus`]: a session on one server, driven over an async [`HttpClient`].
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Instant;
+
+use directus_proto::{
+    BaseUrl, CacheConfig, Credentials, Error, Exchange, Generation, Item, Items, Operation,
+    Session, Step, auth,
+};
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+use futures_util::lock::Mutex;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::collection::{Collection, Singleton};
+use crate::transport::{Config, HttpClient};
+
+struct Inner {
+    session: Session,
+    http: Arc<dyn HttpClient>,
+    config: Config,
+    /// Held while a refresh, login or logout is in flight: one at a time per session.
+    refresh_lane: Mutex<()>,
+}
+
+/// A client of one Directus server, as one identity (a user's login, a static token, or
+/// nobody). Cheap to clone; clones share the session and the connection pool.
+///
+/// ```no_run
+/// use directus_async::Directus;
+///
+/// # async fn demo() -> directus_async::Result<()> {
+/// let directus = Directus::with_token("http://127.0.0.1:8055", "static-token")?;
+/// println!("{}", directus.me().await?["email"]);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Directus {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Directus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Directus")
+            .field("session", &self.inner.session)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`Directus`] client: the HTTP client to share, timeouts, then the credentials.
+///
+/// ```no_run
+/// use directus_async::Directus;
+///
+/// # async fn demo() -> directus_async::Result<()> {
+/// let shared = reqwest::Client::new();
+/// let alice = Directus::builder("http://127.0.0.1:8055")
+///     .client(shared.clone())
+///     .login("alice@example.com", "pw-a")
+///     .await?;
+/// let bot = Directus::builder("http://127.0.0.1:8055").client(shared).token("static-token")?;
+/// # let _ = (alice, bot);
+/// # Ok(())
+/// # }
+/// ```
+pub struct Builder {
+    url: String,
+    http: Option<Arc<dyn HttpClient>>,
+    config: Config,
+}
+
+impl std::fmt::Debug for Builder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Builder")
+            .field("url", &self.url)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Builder {
+    /// Shares this HTTP client (its connection pool) with other clients: several users, one
+    /// pool. A `reqwest::Client` is cheap to clone.
+    ///
+    /// ```
+    /// # use directus_async::Directus;
+    /// let _ = Directus::builder("http://127.0.0.1:8055").client(reqwest::Client::new());
+    /// ```
+    pub fn client(mut self, http: impl HttpClient) -> Self {
+        self.http = Some(Arc::new(http));
+        self
+    }
+
+    /// Timeouts and the body limit.
+    ///
+    /// ```
+    /// # use directus_async::{Config, Directus};
+    /// let _ = Directus::builder("http://127.0.0.1:8055").config(Config::default());
+    /// ```
+    pub fn config(mut self, config: Config) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// A client with these credentials, not yet authenticated: email-and-password
+    /// credentials log in on the first call.
+    ///
+    /// ```
+    /// # use directus_async::{Credentials, Directus};
+    /// let client = Directus::builder("http://127.0.0.1:8055")
+    ///     .credentials(Some(Credentials::refresh_token("kept-from-last-run")))
+    ///     .unwrap();
+    /// ```
+    pub fn credentials(self, credentials: Option<Credentials>) -> crate::Result<Directus> {
+        let base = BaseUrl::parse(&self.url)?;
+        let http = match self.http {
+            Some(http) => http,
+            #[cfg(feature = "reqwest")]
+            None => Arc::new(crate::transport::default_client(&self.config)?),
+            #[cfg(not(feature = "reqwest"))]
+            None => {
+                return Err(Error::InvalidInput(
+                    "no HTTP client: enable the `reqwest` feature or pass one with `client`".into(),
+                ));
+            }
+        };
+        Ok(Directus {
+            inner: Arc::new(Inner {
+                session: Session::new(base, credentials),
+                http,
+                config: self.config,
+                refresh_lane: Mutex::new(()),
+            }),
+        })
+    }
+
+    /// Logs in with email and password now (so a wrong password fails here).
+    ///
+    /// ```no_run
+    /// # use directus_async::Directus;
+    /// # async fn demo() -> directus_async::Result<()> {
+    /// let client = Directus::builder("http://127.0.0.1:8055").login("a@example.com", "pw").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn login(self, email: &str, password: &str) -> crate::Result<Directus> {
+        let client = self.credentials(Some(Credentials::password(email, password)))?;
+        client.refresh().await?;
+        Ok(client)
+    }
+
+    /// Logs in with email, password and a one-time password.
+    ///
+    /// ```no_run
+    /// # use directus_async::Directus;
+    /// # async fn demo() -> directus_async::Result<()> {
+    /// let client = Directus::builder("http://127.0.0.1:8055").login_otp("a@example.com", "pw", "123456").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn login_otp(
+        self,
+        email: &str,
+        password: &str,
+        otp: &str,
+    ) -> crate::Result<Directus> {
+        let credentials = Credentials::password(email, password).with_otp(otp);
+        let client = self.credentials(Some(credentials))?;
+        client.refresh().await?;
+        Ok(client)
+    }
+
+    /// Uses a static token.
+    ///
+    /// ```
+    /// # use directus_async::Directus;
+    /// let client = Directus::builder("http://127.0.0.1:8055").token("static-token").unwrap();
+    /// ```
+    pub fn token(self, token: &str) -> crate::Result<Directus> {
+        self.credentials(Some(Credentials::static_token(token)))
+    }
+
+    /// No credentials: what the public policy allows.
+    ///
+    /// ```
+    /// # use directus_async::Directus;
+    /// let client = Directus::builder("http://127.0.0.1:8055").anonymous().unwrap();
+    /// ```
+    pub fn anonymous(self) -> crate::Result<Directus> {
+        self.credentials(None)
+    }
+}
+
+impl Directus {
+    /// A builder for the server at `url`.
+    ///
+    /// ```
+    /// # use directus_async::Directus;
+    /// let _ = Directus::builder("https://cms.example.com");
+    /// ```
+    pub fn builder(url: impl Into<String>) -> Builder {
+        Builder {
+            url: url.into(),
+            http: None,
+            config: Config::default(),
+        }
+    }
+
+    /// Logs in with email and password.
+    ///
+    /// ```no_run
+    /// # use directus_async::Directus;
+    /// # async fn demo() -> directus_async::Result<()> {
+    /// let directus = Directus::login("http://127.0.0.1:8055", "admin@example.com", "secret").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn login(url: impl Into<String>, email: &str, password: &str) -> crate::Result<Self> {
+        Self::builder(url).login(email, password).await
+    }
+
+    /// Uses a static token.
+    ///
+    /// ```
+    /// # use directus_async::Directus;
+    /// let directus = Directus::with_token("http://127.0.0.1:8055", "static-token").unwrap();
+    /// ```
+    pub fn with_token(url: impl Into<String>, token: &str) -> crate::Result<Self> {
+        Self::builder(url).token(token)
+    }
+
+    /// Logs in, runs `f`, and logs out, also when `f` fails or panics (the panic then goes on).
+    /// `f`'s error comes first; a failed logout after a successful `f` is returned.
+    ///
+    /// ```no_run
+    /// # use directus_async::Directus;
+    /// # async fn demo() -> directus_async::Result<()> {
+    /// let n = Directus::session("http://127.0.0.1:8055", "admin@example.com", "secret", async |d| {
+    ///     Ok(d.collection("products").read().await?.items().len())
+    /// })
+    /// .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn session<R>(
+        url: impl Into<String>,
+        email: &str,
+        password: &str,
+        f: impl AsyncFnOnce(&Directus) -> crate::Result<R>,
+    ) -> crate::Result<R> {
+        let client = Self::login(url, email, password).await?;
+        let outcome = AssertUnwindSafe(f(&client)).catch_unwind().await;
+        let logout = client.logout().await;
+        match outcome {
+            Err(panic) => std::panic::resume_unwind(panic),
+            Ok(result) => {
+                let value = result?;
+                logout?;
+                Ok(value)
+            }
+        }
+    }
+
+    /// The proto session: tokens, cache, base URL.
+    ///
+    /// ```
+    /// # use directus_async::Directus;
+    /// let directus = Directus::with_token("http://127.0.0.1:8055", "t").unwrap();
+    /// assert_eq!(directus.session_state().base().as_str(), "http://127.0.0.1:8055");
+    /// ```
+    pub fn session_state(&self) -> &Session {
+        &self.inner.session
+    }
+
+    pub(crate) fn base(&self) -> &BaseUrl {
+        self.inner.session.base()
+    }
+
+    /// Runs any operation built by `directus_proto` in this session.
+    ///
+    /// ```no_run
+    /// # use directus_async::Directus;
+    /// use directus_proto::{Operation, response};
+    /// # async fn demo() -> directus_async::Result<()> {
+    /// let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// let op: Operation<serde_json::Value> =
+    ///     Operation::get(directus.session_state().base(), "/server/info", response::data);
+    /// let info = directus.run(op).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn run<T>(&self, operation: Operation<T>) -> crate::Result<T> {
+        self.inner.drive(self.inner.session.call(operation)).await
+    }
+
+    /// Refreshes the tokens now (logs in again with email and password when there is no
+    /// refresh token).
+    ///
+    /// ```no_run
+    /// # use directus_async::Directus;
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// directus.refresh().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn refresh(&self) -> crate::Result<()> {
+        Inner::refresh_after(&self.inner, self.inner.session.generation()).await
+    }
+
+    /// Logs out: the refresh token is revoked on the server and the tokens and cache are
+    /// forgotten; later calls fail with [`Error::NotAuthenticated`] until
+    /// [`Directus::refresh`] logs in again.
+    ///
+    /// ```no_run
+    /// # use directus_async::Directus;
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// directus.logout().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn logout(&self) -> crate::Result<()> {
+        let _lane = self.inner.refresh_lane.lock().await;
+        self.inner.drive(self.inner.session.logout()).await
+    }
+
+    /// The items of a collection, as JSON values.
+    ///
+    /// ```no_run
+    /// # use directus_async::Directus;
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// let page = directus.collection("products").limit(5).read().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn collection(&self, name: &str) -> Collection<'_, Value> {
+        Collection::new(self, Items::new(name))
+    }
+
+    /// The items of `T`'s collection, parsed into `T`.
+    ///
+    /// ```no_run
+    /// # use directus_async::{Directus, Item};
+    /// #[derive(serde::Serialize, serde::Deserialize)]
+    /// struct Product { id: i64, name: String }
+    /// impl Item for Product { const COLLECTION: &'static str = "products"; }
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// let product: Product = directus.collection_of::<Product>().read_one(7).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn collection_of<T: Item>(&self) -> Collection<'_, T> {
+        Collection::new(self, Items::of())
+    }
+
+    /// The items of a collection parsed into any serde type (no [`Item`] impl needed).
+    ///
+    /// ```no_run
+    /// # use directus_async::Directus;
+    /// #[derive(serde::Deserialize)]
+    /// struct Name { name: String }
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// let names = directus.collection_as::<Name>("products").fields(["name"]).read().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn collection_as<T: DeserializeOwned>(&self, name: &str) -> Collection<'_, T> {
+        Collection::new(self, Items::new(name))
+    }
+
+    /// A singleton collection.
+    ///
+    /// ```no_run
+    /// # use directus_async::Directus;
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// let settings = directus.singleton("settings_page").read().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn singleton(&self, name: &str) -> Singleton<'_, Value> {
+        Singleton::new(self, Items::new(name))
+    }
+
+    /// The current user (`GET /users/me`).
+    ///
+    /// ```no_run
+    /// # use directus_async::Directus;
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// println!("{}", directus.me().await?["email"]);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn me(&self) -> crate::Result<Value> {
+        self.run(Operation::get(
+            self.base(),
+            "/users/me",
+            directus_proto::response::data,
+        ))
+        .await
+    }
+
+    /// `GET /server/ping`: `pong` when the server is up.
+    ///
+    /// ```no_run
+    /// # use directus_async::Directus;
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// assert_eq!(directus.ping().await?, "pong");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn ping(&self) -> crate::Result<String> {
+        self.run(
+            Operation::get(self.base(), "/server/ping", directus_proto::response::text).anonymous(),
+        )
+        .await
+    }
+
+    /// Asks for a password-reset mail.
+    ///
+    /// ```no_run
+    /// # use directus_async::Directus;
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// directus.request_password_reset("a@example.com", None).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn request_password_reset(
+        &self,
+        email: &str,
+        reset_url: Option<&str>,
+    ) -> crate::Result<()> {
+        self.run(auth::password_request(self.base(), email, reset_url)?)
+            .await
+    }
+
+    /// Sets a new password with the token from the reset mail.
+    ///
+    /// ```no_run
+    /// # use directus_async::Directus;
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// directus.reset_password("token-from-mail", "new-password").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn reset_password(&self, token: &str, password: &str) -> crate::Result<()> {
+        self.run(auth::password_reset(
+            self.base(),
+            &token.into(),
+            &password.into(),
+        )?)
+        .await
+    }
+
+    /// Turns on the response cache of this session (reads only; writes through this client
+    /// drop the written collection's entries; login and logout drop everything).
+    ///
+    /// ```
+    /// # use directus_async::{CacheConfig, Directus};
+    /// let directus = Directus::with_token("http://127.0.0.1:8055", "t").unwrap();
+    /// directus.enable_cache(CacheConfig::default());
+    /// ```
+    pub fn enable_cache(&self, config: CacheConfig) {
+        self.inner.session.enable_cache(config);
+    }
+}
+
+impl Inner {
+    async fn drive<E: Exchange>(self: &Arc<Self>, mut exchange: E) -> crate::Result<E::Output> {
+        let mut answer = None;
+        loop {
+            match exchange.step(answer.take(), Instant::now())? {
+                Step::Send(request) => answer = Some(self.send(&mut exchange, request).await?),
+                Step::Refresh(seen) => Inner::refresh_after(self, seen).await?,
+                Step::Done(value) => return Ok(value),
+            }
+        }
+    }
+
+    async fn send<E: Exchange>(
+        &self,
+        exchange: &mut E,
+        request: http::Request<Vec<u8>>,
+    ) -> crate::Result<http::Response<Vec<u8>>> {
+        match self.http.send(request, &self.config).await {
+            Err(Error::Transport(err)) => match exchange.retry_after(&err) {
+                Some(again) => self.http.send(again, &self.config).await,
+                None => Err(Error::Transport(err)),
+            },
+            other => other,
+        }
+    }
+
+    /// Single flight: the first caller refreshes, the others wait on the lane and find the
+    /// generation moved on. With tokio, the refresh runs in its own task so that a caller
+    /// dropping its future cannot cut it short.
+    fn refresh_after(self: &Arc<Self>, seen: Generation) -> BoxFuture<'static, crate::Result<()>> {
+        let inner = Arc::clone(self);
+        let refresh = async move {
+            let _lane = inner.refresh_lane.lock().await;
+            match inner.session.refresh(seen) {
+                Some(refresh) => inner.drive(refresh).await,
+                None => Ok(()),
+            }
+        };
+        #[cfg(feature = "tokio")]
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let task = runtime.spawn(refresh);
+            return Box::pin(async move {
+                task.await.unwrap_or_else(|err| {
+                    Err(Error::Transport(directus_proto::TransportError::new(
+                        directus_proto::TransportErrorKind::Other,
+                        format!("the refresh task failed: {err}"),
+                    )))
+                })
+            });
+        }
+        Box::pin(refresh)
+    }
+}

@@ -1,0 +1,199 @@
+//! Moving bytes: the [`HttpClient`] trait, and its reqwest implementation.
+
+use std::time::Duration;
+
+use directus_proto::Error;
+use futures_util::future::BoxFuture;
+use http::{Request, Response};
+
+/// Timeouts and limits of the transport.
+///
+/// ```
+/// use directus_async::Config;
+/// use std::time::Duration;
+///
+/// let config = Config::default().timeout(Duration::from_secs(10)).body_limit(1 << 20);
+/// assert_eq!(config.body_limit_bytes(), 1 << 20);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Config {
+    timeout: Duration,
+    connect_timeout: Duration,
+    body_limit: u64,
+}
+
+impl Default for Config {
+    /// 60 s overall, 10 s to connect, 32 MiB of response body.
+    fn default() -> Self {
+        Config {
+            timeout: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(10),
+            body_limit: 32 * 1024 * 1024,
+        }
+    }
+}
+
+impl Config {
+    /// The overall time a request may take, answer included.
+    ///
+    /// ```
+    /// # use directus_async::Config;
+    /// let _ = Config::default().timeout(std::time::Duration::from_secs(5));
+    /// ```
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The time connecting may take (applies to the client this crate builds; a client you
+    /// pass in keeps its own connect timeout).
+    ///
+    /// ```
+    /// # use directus_async::Config;
+    /// let _ = Config::default().connect_timeout(std::time::Duration::from_secs(1));
+    /// ```
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The largest response body read into memory; a larger one is a
+    /// [`TransportErrorKind::BodyTooLarge`](crate::TransportErrorKind::BodyTooLarge) error.
+    ///
+    /// ```
+    /// # use directus_async::Config;
+    /// let _ = Config::default().body_limit(10 * 1024 * 1024);
+    /// ```
+    pub fn body_limit(mut self, bytes: u64) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// The overall timeout.
+    ///
+    /// ```
+    /// # use directus_async::Config;
+    /// assert_eq!(Config::default().timeout_duration().as_secs(), 60);
+    /// ```
+    pub fn timeout_duration(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The connect timeout.
+    ///
+    /// ```
+    /// # use directus_async::Config;
+    /// assert_eq!(Config::default().connect_timeout_duration().as_secs(), 10);
+    /// ```
+    pub fn connect_timeout_duration(&self) -> Duration {
+        self.connect_timeout
+    }
+
+    /// The body limit in bytes.
+    ///
+    /// ```
+    /// # use directus_async::Config;
+    /// assert_eq!(Config::default().body_limit_bytes(), 32 * 1024 * 1024);
+    /// ```
+    pub fn body_limit_bytes(&self) -> u64 {
+        self.body_limit
+    }
+}
+
+/// An HTTP client that can carry the requests: sends one request and reads the whole answer
+/// (within [`Config::body_limit_bytes`] and [`Config::timeout_duration`]). Error statuses are
+/// answers, not errors. Implemented for `reqwest::Client` with the `reqwest` feature.
+///
+/// ```
+/// use directus_async::{Config, Error, HttpClient};
+/// use futures_util::future::BoxFuture;
+///
+/// /// A client that answers every request with `pong`.
+/// struct Pong;
+///
+/// impl HttpClient for Pong {
+///     fn send(&self, _: http::Request<Vec<u8>>, _: &Config)
+///         -> BoxFuture<'_, Result<http::Response<Vec<u8>>, Error>> {
+///         Box::pin(async { Ok(http::Response::new(b"pong".to_vec())) })
+///     }
+/// }
+/// ```
+pub trait HttpClient: Send + Sync + 'static {
+    /// Sends the request and reads the answer.
+    fn send(
+        &self,
+        request: Request<Vec<u8>>,
+        config: &Config,
+    ) -> BoxFuture<'_, Result<Response<Vec<u8>>, Error>>;
+}
+
+#[cfg(feature = "reqwest")]
+mod reqwest_client {
+    use directus_proto::{TransportError, TransportErrorKind};
+
+    use super::*;
+
+    pub(crate) fn default_client(config: &Config) -> Result<reqwest::Client, Error> {
+        reqwest::Client::builder()
+            .user_agent(concat!("directus-rs/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(config.connect_timeout)
+            .build()
+            .map_err(transport_error)
+    }
+
+    fn transport_error(error: reqwest::Error) -> Error {
+        let kind = if error.is_timeout() {
+            TransportErrorKind::Timeout
+        } else if error.is_connect() {
+            TransportErrorKind::Connect
+        } else if error.is_body() || error.is_decode() || error.is_request() {
+            TransportErrorKind::Io
+        } else {
+            TransportErrorKind::Other
+        };
+        // reqwest's messages name the URL; ours carry no token in it (bearer header only).
+        let message = error.to_string();
+        TransportError::new(kind, message).with_source(error).into()
+    }
+
+    impl HttpClient for reqwest::Client {
+        fn send(
+            &self,
+            request: Request<Vec<u8>>,
+            config: &Config,
+        ) -> BoxFuture<'_, Result<Response<Vec<u8>>, Error>> {
+            let limit = config.body_limit;
+            let timeout = config.timeout;
+            Box::pin(async move {
+                let mut request = reqwest::Request::try_from(request).map_err(transport_error)?;
+                *request.timeout_mut() = Some(timeout);
+                let mut response = self.execute(request).await.map_err(transport_error)?;
+                if response.content_length().is_some_and(|n| n > limit) {
+                    return Err(too_large(limit));
+                }
+                let mut body = Vec::new();
+                while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+                    if body.len() as u64 + chunk.len() as u64 > limit {
+                        return Err(too_large(limit));
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                let mut answer = Response::new(body);
+                *answer.status_mut() = response.status();
+                *answer.headers_mut() = std::mem::take(response.headers_mut());
+                Ok(answer)
+            })
+        }
+    }
+
+    fn too_large(limit: u64) -> Error {
+        TransportError::new(
+            TransportErrorKind::BodyTooLarge,
+            format!("the response body is larger than the limit of {limit} bytes"),
+        )
+        .into()
+    }
+}
+
+#[cfg(feature = "reqwest")]
+pub(crate) use reqwest_client::default_client;
