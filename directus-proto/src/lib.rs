@@ -33,6 +33,7 @@ mod collection;
 pub mod error;
 pub mod filter;
 pub mod items;
+pub mod media;
 mod model;
 pub mod operation;
 mod query;
