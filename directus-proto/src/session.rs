@@ -267,6 +267,7 @@ impl Session {
             session: self,
             operation,
             refreshed: false,
+            repeated: false,
             sent_with: None,
             retried: false,
             cache_key: None,
@@ -398,7 +399,10 @@ impl Session {
 pub struct Call<'s, T> {
     session: &'s Session,
     operation: Operation<T>,
+    /// Refreshed ahead of sending (at most once per call).
     refreshed: bool,
+    /// Refreshed and repeated after a `TOKEN_EXPIRED` answer (at most once per call).
+    repeated: bool,
     sent_with: Option<Generation>,
     retried: bool,
     cache_key: Option<String>,
@@ -422,12 +426,13 @@ impl<T> Exchange for Call<'_, T> {
         if let Some(response) = response {
             let sent_with = self.sent_with.take();
             if let Some(generation) = sent_with
-                && !self.refreshed
+                && !self.repeated
                 && is_token_expired(&response)
                 && self.session.auth().can_refresh()
             {
                 // The server refused the token before doing anything: repeating the request,
                 // even a write, cannot apply it twice.
+                self.repeated = true;
                 self.refreshed = true;
                 return Ok(Step::Refresh(generation));
             }

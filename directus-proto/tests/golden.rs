@@ -1,0 +1,548 @@
+//! Golden tests: the exact requests proto builds (method, URI, headers, body) for every request
+//! kind, and the auth state machine driven by a fake clock and scripted answers.
+
+use std::time::{Duration, Instant};
+
+use directus_proto::{
+    Agg, BaseUrl, CacheConfig, Credentials, Error, ErrorCode, Exchange, F, Items, MetaCount,
+    Operation, Order, Query, Session, Step, auth, response,
+};
+use http::{Request, Response};
+use serde_json::{Value, json};
+
+fn base() -> BaseUrl {
+    BaseUrl::parse("http://127.0.0.1:8055").unwrap()
+}
+
+fn items() -> Items<Value> {
+    Items::new("products")
+}
+
+/// Method, full URI, content type and body as text.
+fn show<T>(op: &Operation<T>) -> (String, String, Option<String>, String) {
+    let r = op.request();
+    (
+        r.method().to_string(),
+        r.uri().to_string(),
+        r.headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned()),
+        String::from_utf8(r.body().clone()).unwrap(),
+    )
+}
+
+fn golden<T>(op: &Operation<T>, method: &str, uri: &str, body: &str) {
+    let (m, u, ct, b) = show(op);
+    assert_eq!((m.as_str(), u.as_str(), b.as_str()), (method, uri, body));
+    assert_eq!(ct.is_some(), !body.is_empty(), "content type iff body");
+    assert_eq!(op.request().headers()["accept"], "application/json");
+    assert!(op.request().headers().get("authorization").is_none());
+}
+
+const B: &str = "http://127.0.0.1:8055";
+
+#[test]
+fn every_item_request() {
+    let q = items().with_query(Query::new().fields(["id", "name"]));
+    golden(
+        &items().read(&base()).unwrap(),
+        "GET",
+        &format!("{B}/items/products"),
+        "",
+    );
+    golden(
+        &q.read_one(&base(), 7).unwrap(),
+        "GET",
+        &format!("{B}/items/products/7?fields=id%2Cname"),
+        "",
+    );
+    golden(
+        &q.create(&base(), &json!({"name": "kiwi"})).unwrap(),
+        "POST",
+        &format!("{B}/items/products?fields=id%2Cname"),
+        r#"{"name":"kiwi"}"#,
+    );
+    golden(
+        &items()
+            .create_many(&base(), &[json!({"a": 1}), json!({"a": 2})])
+            .unwrap(),
+        "POST",
+        &format!("{B}/items/products"),
+        r#"[{"a":1},{"a":2}]"#,
+    );
+    golden(
+        &items().update(&base(), "7a", &json!({"a": 1})).unwrap(),
+        "PATCH",
+        &format!("{B}/items/products/7a"),
+        r#"{"a":1}"#,
+    );
+    golden(
+        &items()
+            .update_many(&base(), [1, 2], &json!({"a": 1}))
+            .unwrap(),
+        "PATCH",
+        &format!("{B}/items/products"),
+        r#"{"data":{"a":1},"keys":[1,2]}"#,
+    );
+    golden(
+        &items()
+            .update_by_query(&base(), F::gt("price", 3), &json!({"a": 1}))
+            .unwrap(),
+        "PATCH",
+        &format!("{B}/items/products"),
+        r#"{"data":{"a":1},"query":{"filter":{"price":{"_gt":3}},"limit":-1}}"#,
+    );
+    golden(
+        &items().delete(&base(), 9).unwrap(),
+        "DELETE",
+        &format!("{B}/items/products/9"),
+        "",
+    );
+    golden(
+        &items().delete_many(&base(), ["u1", "u2"]).unwrap(),
+        "DELETE",
+        &format!("{B}/items/products"),
+        r#"{"keys":["u1","u2"]}"#,
+    );
+    golden(
+        &items().delete_by_query(&base(), F::null("name")).unwrap(),
+        "DELETE",
+        &format!("{B}/items/products"),
+        r#"{"query":{"filter":{"name":{"_null":true}},"limit":-1}}"#,
+    );
+    let settings = Items::<Value>::new("settings_page");
+    golden(
+        &settings.read_singleton(&base()).unwrap(),
+        "GET",
+        &format!("{B}/items/settings_page"),
+        "",
+    );
+    golden(
+        &settings
+            .update_singleton(&base(), &json!({"title": "x"}))
+            .unwrap(),
+        "PATCH",
+        &format!("{B}/items/settings_page"),
+        r#"{"title":"x"}"#,
+    );
+}
+
+#[test]
+fn every_read_parameter_in_wire_order() {
+    let q = Query::new()
+        .fields(["*", "supplier.name"])
+        .filter(F::eq("category", "fruit"))
+        .search("app")
+        .sort("price", Order::Desc)
+        .sort("name", Order::Asc)
+        .limit(10)
+        .offset(20)
+        .page(3)
+        .meta(MetaCount::Total)
+        .aggregate(Agg::sum("price"))
+        .group_by(["category"])
+        .deep(json!({"supplier": {"_limit": 1}}))
+        .alias("n", "name")
+        .version("draft");
+    assert_eq!(
+        q.to_query_string().unwrap(),
+        "fields=%2A%2Csupplier.name\
+         &filter=%7B%22category%22%3A%7B%22_eq%22%3A%22fruit%22%7D%7D\
+         &search=app&sort=-price%2Cname&limit=10&offset=20&page=3&meta=total_count\
+         &aggregate=%7B%22sum%22%3A%5B%22price%22%5D%7D&groupBy=category\
+         &deep=%7B%22supplier%22%3A%7B%22_limit%22%3A1%7D%7D\
+         &alias=%7B%22n%22%3A%22name%22%7D&version=draft"
+    );
+}
+
+#[test]
+fn long_reads_become_search_with_the_same_query() {
+    let names: Vec<String> = (0..1500).map(|i| format!("n{i}")).collect();
+    let q = Query::new().filter(F::in_("name", names)).limit(5);
+    let op = items().with_query(q.clone()).read(&base()).unwrap();
+    let (m, u, ct, body) = show(&op);
+    assert_eq!(
+        (m.as_str(), u.as_str()),
+        ("SEARCH", "http://127.0.0.1:8055/items/products")
+    );
+    assert_eq!(ct.as_deref(), Some("application/json"));
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap(),
+        q.to_json().unwrap()
+    );
+    // Short enough: a plain GET.
+    let short = items()
+        .with_query(Query::new().limit(5))
+        .read(&base())
+        .unwrap();
+    assert_eq!(short.request().method(), "GET");
+}
+
+#[test]
+fn system_collections_and_hostile_names_route_safely() {
+    for (name, route) in [
+        ("directus_users", "/users"),
+        ("directus_files", "/files"),
+        ("directus_roles", "/roles"),
+        ("directus_settings", "/settings"),
+        ("a/b", "/items/a%2Fb"),
+        ("x?y=1", "/items/x%3Fy%3D1"),
+        ("#", "/items/%23"),
+        ("100%", "/items/100%25"),
+    ] {
+        let op = Items::<Value>::new(name).read(&base()).unwrap();
+        assert_eq!(op.request().uri().path(), route, "{name}");
+        assert_eq!(op.request().uri().query(), None, "{name}");
+    }
+    for key in ["a/../b", "x?y=1", "#", "%", "a b"] {
+        let op = items().read_one(&base(), key).unwrap();
+        let path = op.request().uri().path().to_owned();
+        assert!(path.starts_with("/items/products/"), "{key}: {path}");
+        assert_eq!(path.matches('/').count(), 3, "{key}: {path}");
+        assert_eq!(op.request().uri().query(), None, "{key}");
+    }
+    for key in [".", ".."] {
+        assert!(matches!(
+            items().delete(&base(), key),
+            Err(Error::InvalidInput(_))
+        ));
+    }
+    assert!(Items::<Value>::new("directus_nope").read(&base()).is_err());
+    assert!(matches!(
+        items().delete_many(&base(), Vec::<i64>::new()),
+        Err(Error::InvalidInput(_))
+    ));
+}
+
+#[test]
+fn auth_requests() {
+    let pw = "pw".into();
+    golden(
+        &auth::login(&base(), "a@example.com", &pw, Some(&"123456".into())).unwrap(),
+        "POST",
+        &format!("{B}/auth/login"),
+        r#"{"email":"a@example.com","mode":"json","otp":"123456","password":"pw"}"#,
+    );
+    golden(
+        &auth::refresh(&base(), &"r1".into()).unwrap(),
+        "POST",
+        &format!("{B}/auth/refresh"),
+        r#"{"mode":"json","refresh_token":"r1"}"#,
+    );
+    golden(
+        &auth::logout(&base(), &"r1".into()).unwrap(),
+        "POST",
+        &format!("{B}/auth/logout"),
+        r#"{"mode":"json","refresh_token":"r1"}"#,
+    );
+    golden(
+        &auth::password_request(&base(), "a@example.com", None).unwrap(),
+        "POST",
+        &format!("{B}/auth/password/request"),
+        r#"{"email":"a@example.com"}"#,
+    );
+    golden(
+        &auth::password_reset(&base(), &"t".into(), &"new".into()).unwrap(),
+        "POST",
+        &format!("{B}/auth/password/reset"),
+        r#"{"password":"new","token":"t"}"#,
+    );
+}
+
+// ---- the session state machine, with a fake clock and scripted answers ----
+
+fn json_response(status: u16, body: Value) -> Response<Vec<u8>> {
+    Response::builder()
+        .status(status)
+        .body(body.to_string().into_bytes())
+        .unwrap()
+}
+
+fn tokens(access: &str, refresh: &str, ttl_ms: u64) -> Response<Vec<u8>> {
+    json_response(
+        200,
+        json!({"data": {"access_token": access, "refresh_token": refresh, "expires": ttl_ms}}),
+    )
+}
+
+fn expect_send<T: std::fmt::Debug>(step: Step<T>) -> Request<Vec<u8>> {
+    match step {
+        Step::Send(request) => request,
+        other => panic!("expected Send, got {other:?}"),
+    }
+}
+
+/// Runs an exchange with a script of answers keyed by path; returns the paths sent.
+fn drive<E: Exchange>(
+    session: &Session,
+    mut exchange: E,
+    now: Instant,
+    answers: &mut Vec<(&str, Response<Vec<u8>>)>,
+) -> (Result<E::Output, Error>, Vec<String>) {
+    let mut sent = Vec::new();
+    let mut answer = None;
+    loop {
+        match exchange.step(answer.take(), now) {
+            Err(e) => return (Err(e), sent),
+            Ok(Step::Done(v)) => return (Ok(v), sent),
+            Ok(Step::Refresh(seen)) => {
+                if let Some(refresh) = session.refresh(seen) {
+                    let (r, more) = drive(session, refresh, now, answers);
+                    sent.extend(more);
+                    if let Err(e) = r {
+                        return (Err(e), sent);
+                    }
+                }
+            }
+            Ok(Step::Send(request)) => {
+                let path = request.uri().path().to_owned();
+                let auth = request
+                    .headers()
+                    .get("authorization")
+                    .map(|v| v.to_str().unwrap().to_owned())
+                    .unwrap_or_default();
+                sent.push(format!("{} {path} {auth}", request.method()));
+                let i = answers
+                    .iter()
+                    .position(|(p, _)| *p == path)
+                    .unwrap_or_else(|| panic!("no scripted answer for {path}"));
+                answer = Some(answers.remove(i).1);
+            }
+        }
+    }
+}
+
+fn me(session: &Session) -> Operation<Value> {
+    Operation::get(session.base(), "/users/me", response::data)
+}
+
+#[test]
+fn password_session_logs_in_lazily_then_refreshes_before_expiry() {
+    let t0 = Instant::now();
+    let session = Session::new(base(), Some(Credentials::password("a@example.com", "pw")));
+    let mut script = vec![
+        ("/auth/login", tokens("A1", "R1", 100_000)),
+        ("/users/me", json_response(200, json!({"data": {"id": 1}}))),
+    ];
+    let (r, sent) = drive(&session, session.call(me(&session)), t0, &mut script);
+    assert_eq!(r.unwrap()["id"], 1);
+    assert_eq!(sent, ["POST /auth/login ", "GET /users/me Bearer A1"]);
+
+    // 95 s later: within the 10 s margin of the 100 s lifetime, so refresh first.
+    let mut script = vec![
+        ("/auth/refresh", tokens("A2", "R2", 100_000)),
+        ("/users/me", json_response(200, json!({"data": {"id": 1}}))),
+    ];
+    let (r, sent) = drive(
+        &session,
+        session.call(me(&session)),
+        t0 + Duration::from_secs(95),
+        &mut script,
+    );
+    r.unwrap();
+    assert_eq!(sent, ["POST /auth/refresh ", "GET /users/me Bearer A2"]);
+    assert_eq!(session.refresh_token().unwrap().expose(), "R2");
+}
+
+#[test]
+fn token_expired_refreshes_once_and_repeats() {
+    let t0 = Instant::now();
+    let session = Session::new(base(), Some(Credentials::refresh_token("R0")));
+    let expired = json_response(
+        401,
+        json!({"errors": [{"message": "Token expired.", "extensions": {"code": "TOKEN_EXPIRED"}}]}),
+    );
+    let mut script = vec![
+        ("/auth/refresh", tokens("A1", "R1", 900_000)),
+        ("/users/me", expired),
+        ("/auth/refresh", tokens("A2", "R2", 900_000)),
+        ("/users/me", json_response(200, json!({"data": {"id": 1}}))),
+    ];
+    let (r, sent) = drive(&session, session.call(me(&session)), t0, &mut script);
+    r.unwrap();
+    assert_eq!(
+        sent,
+        [
+            "POST /auth/refresh ",
+            "GET /users/me Bearer A1",
+            "POST /auth/refresh ",
+            "GET /users/me Bearer A2"
+        ]
+    );
+
+    // A second TOKEN_EXPIRED in the same call is returned, not looped on.
+    let expired = || {
+        json_response(
+            401,
+            json!({"errors": [{"message": "Token expired.", "extensions": {"code": "TOKEN_EXPIRED"}}]}),
+        )
+    };
+    let mut script = vec![
+        ("/users/me", expired()),
+        ("/auth/refresh", tokens("A3", "R3", 900_000)),
+        ("/users/me", expired()),
+    ];
+    let (r, sent) = drive(&session, session.call(me(&session)), t0, &mut script);
+    assert_eq!(
+        r.unwrap_err().api().unwrap().code(),
+        &ErrorCode::TokenExpired
+    );
+    assert_eq!(sent.len(), 3);
+}
+
+#[test]
+fn single_flight_a_stale_generation_does_not_refresh_again() {
+    let t0 = Instant::now();
+    let session = Session::new(base(), Some(Credentials::refresh_token("R0")));
+    let seen = session.generation();
+    let mut script = vec![("/auth/refresh", tokens("A1", "R1", 900_000))];
+    let (r, sent) = drive(&session, session.refresh(seen).unwrap(), t0, &mut script);
+    r.unwrap();
+    assert_eq!(sent.len(), 1);
+    // Every other caller that saw the old generation finds the work done.
+    assert!(session.refresh(seen).is_none());
+    assert!(session.refresh(session.generation()).is_some());
+}
+
+#[test]
+fn refused_refresh_token_falls_back_to_login_with_a_password() {
+    let t0 = Instant::now();
+    let session = Session::new(base(), Some(Credentials::password("a@example.com", "pw")));
+    let mut script = vec![("/auth/login", tokens("A1", "R1", 900_000))];
+    drive(
+        &session,
+        session.refresh(session.generation()).unwrap(),
+        t0,
+        &mut script,
+    )
+    .0
+    .unwrap();
+    let refused = json_response(
+        401,
+        json!({"errors": [{"message": "Invalid user credentials.", "extensions": {"code": "INVALID_CREDENTIALS"}}]}),
+    );
+    let mut script = vec![
+        ("/auth/refresh", refused),
+        ("/auth/login", tokens("A2", "R2", 900_000)),
+    ];
+    let (r, sent) = drive(
+        &session,
+        session.refresh(session.generation()).unwrap(),
+        t0,
+        &mut script,
+    );
+    r.unwrap();
+    assert_eq!(sent, ["POST /auth/refresh ", "POST /auth/login "]);
+
+    // Without a password the refusal is the answer, and the dead token is forgotten.
+    let session = Session::new(base(), Some(Credentials::refresh_token("R0")));
+    let refused = json_response(
+        401,
+        json!({"errors": [{"message": "no", "extensions": {"code": "INVALID_CREDENTIALS"}}]}),
+    );
+    let mut script = vec![("/auth/refresh", refused)];
+    let (r, _) = drive(
+        &session,
+        session.refresh(session.generation()).unwrap(),
+        t0,
+        &mut script,
+    );
+    assert_eq!(
+        r.unwrap_err().api().unwrap().code(),
+        &ErrorCode::InvalidCredentials
+    );
+    assert!(session.refresh_token().is_none());
+}
+
+#[test]
+fn logout_revokes_the_refresh_token_and_forgets_everything() {
+    let t0 = Instant::now();
+    let session = Session::new(base(), Some(Credentials::password("a@example.com", "pw")));
+    let mut script = vec![("/auth/login", tokens("A1", "R1", 900_000))];
+    drive(
+        &session,
+        session.refresh(session.generation()).unwrap(),
+        t0,
+        &mut script,
+    )
+    .0
+    .unwrap();
+    let mut logout = session.logout();
+    let request = expect_send(logout.step(None, t0).unwrap());
+    assert_eq!(request.uri().path(), "/auth/logout");
+    assert_eq!(request.body(), br#"{"mode":"json","refresh_token":"R1"}"#);
+    let done = logout.step(
+        Some(Response::builder().status(204).body(Vec::new()).unwrap()),
+        t0,
+    );
+    assert!(matches!(done, Ok(Step::Done(()))));
+    assert!(session.refresh_token().is_none());
+    assert!(matches!(
+        session.call(me(&session)).step(None, t0),
+        Err(Error::NotAuthenticated(_))
+    ));
+}
+
+#[test]
+fn static_tokens_are_sent_as_is_and_never_refreshed() {
+    let session = Session::new(base(), Some(Credentials::static_token("S")));
+    let request = expect_send(
+        session
+            .call(me(&session))
+            .step(None, Instant::now())
+            .unwrap(),
+    );
+    assert_eq!(request.headers()["authorization"], "Bearer S");
+    assert!(request.headers()["authorization"].is_sensitive());
+    let anonymous = Session::new(base(), None);
+    let request = expect_send(
+        anonymous
+            .call(me(&anonymous))
+            .step(None, Instant::now())
+            .unwrap(),
+    );
+    assert!(request.headers().get("authorization").is_none());
+}
+
+#[test]
+fn reads_are_retried_after_transport_errors_writes_never() {
+    use directus_proto::{TransportError, TransportErrorKind};
+    let session = Session::new(base(), None);
+    let err = TransportError::new(TransportErrorKind::Io, "reset");
+    let mut read = session.call(items().read(&base()).unwrap());
+    expect_send(read.step(None, Instant::now()).unwrap());
+    assert!(read.retry_after(&err).is_some());
+    assert!(read.retry_after(&err).is_none(), "once");
+    let mut write = session.call(items().create(&base(), &json!({"a": 1})).unwrap());
+    expect_send(write.step(None, Instant::now()).unwrap());
+    assert!(write.retry_after(&err).is_none());
+}
+
+#[test]
+fn cache_serves_reads_and_writes_invalidate() {
+    let t0 = Instant::now();
+    let session = Session::new(base(), None);
+    session.enable_cache(CacheConfig::default());
+    let read = || session.call(items().read(&base()).unwrap());
+    let mut call = read();
+    expect_send(call.step(None, t0).unwrap());
+    let page = call
+        .step(Some(json_response(200, json!({"data": [{"id": 1}]}))), t0)
+        .unwrap();
+    assert!(matches!(page, Step::Done(_)));
+    // Served from the cache: no Send.
+    match read().step(None, t0).unwrap() {
+        Step::Done(page) => assert_eq!(page.items()[0]["id"], 1),
+        other => panic!("expected a cached answer, got {other:?}"),
+    }
+    // A write to the collection drops it.
+    let mut write = session.call(items().update(&base(), 1, &json!({"a": 1})).unwrap());
+    expect_send(write.step(None, t0).unwrap());
+    write
+        .step(
+            Some(Response::builder().status(204).body(Vec::new()).unwrap()),
+            t0,
+        )
+        .unwrap();
+    assert!(matches!(read().step(None, t0).unwrap(), Step::Send(_)));
+}
