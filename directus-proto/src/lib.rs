@@ -35,6 +35,7 @@ pub mod filter;
 pub mod items;
 pub mod media;
 mod model;
+pub mod models;
 pub mod multipart;
 pub mod operation;
 mod query;
