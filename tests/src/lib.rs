@@ -6,6 +6,7 @@
 //! `DIRECTUS_ADMIN_PASSWORD` exported. A test that finds no server fails: it never skips.
 
 pub mod fixtures;
+pub mod proxy;
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
