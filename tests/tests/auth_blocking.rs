@@ -313,7 +313,10 @@ fn two_users_on_one_agent() {
     assert!(!secrets.items().is_empty());
     reader.collection(PRODUCTS).limit(1).read().unwrap();
     // The reader may not read its own user row's fields, but `/users/me` still names it.
-    assert_eq!(reader.me().unwrap()["id"], server.fixtures().reader_user.as_str());
+    assert_eq!(
+        reader.me().unwrap()["id"],
+        server.fixtures().reader_user.as_str()
+    );
     assert_eq!(admin.me().unwrap()["email"], server.admin_email.as_str());
     // And again, interleaved, after the admin's read: still different identities.
     assert!(reader.collection(SECRETS).read().is_err());
