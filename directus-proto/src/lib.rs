@@ -31,6 +31,7 @@ pub mod auth;
 mod cache;
 mod collection;
 pub mod error;
+pub mod files;
 pub mod filter;
 pub mod items;
 pub mod media;
