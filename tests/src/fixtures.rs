@@ -9,7 +9,11 @@
 //! Tests isolate their rows by writing a value from [`crate::unique`] into the `run` column
 //! (`drs_products`, `drs_notes`, `drs_inbox`) and filtering on it.
 
-use std::time::Duration;
+use std::cell::RefCell;
+use std::fs::{self, OpenOptions};
+use std::io::{ErrorKind, Write};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
@@ -78,10 +82,16 @@ pub struct Fixtures {
 }
 
 /// Creates whatever of the fixture schema, roles, policies and users is missing.
+///
+/// Processes on this machine that ensure the fixtures of the same server take turns (a lock
+/// file in the temp folder): Directus itself would let racing creates duplicate relations and
+/// permissions, and concurrent schema changes on SQLite can fail with 500.
 pub fn ensure(url: &str, admin_email: &str, admin_password: &str) -> Result<Fixtures, String> {
+    let _lock = LockFile::acquire(url)?;
     let mut api = Api::new(url);
-    let token = api.login(admin_email, admin_password)?;
-    api.token = Some(token);
+    // The test server's access tokens live 10 s: `send` logs in again when one expires.
+    api.credentials = Some((admin_email.to_owned(), admin_password.to_owned()));
+    api.relogin()?;
 
     let me = api.ok("GET", "/users/me?fields=id,role", None)?;
     let admin_role = str_at(&me, "/data/role")?;
@@ -470,7 +480,7 @@ fn ensure_user(
 
 fn ensure_static_token(api: &Api, user: &str) -> Result<(), String> {
     let mut probe = Api::new(&api.url);
-    probe.token = Some(STATIC_TOKEN.to_owned());
+    probe.token = RefCell::new(Some(STATIC_TOKEN.to_owned()));
     let me = probe.send("GET", "/users/me?fields=id", None)?;
     if me.status == 200 && me.json.pointer("/data/id").and_then(Value::as_str) == Some(user) {
         return Ok(());
@@ -495,7 +505,9 @@ fn ensure_static_token(api: &Api, user: &str) -> Result<(), String> {
 struct Api {
     agent: ureq::Agent,
     url: String,
-    token: Option<String>,
+    token: RefCell<Option<String>>,
+    /// Admin e-mail and password, to log in again when the access token expires.
+    credentials: Option<(String, String)>,
 }
 
 struct Reply {
@@ -529,19 +541,51 @@ impl Api {
         Api {
             agent: ureq::Agent::new_with_config(config),
             url: url.trim_end_matches('/').to_owned(),
-            token: None,
+            token: RefCell::new(None),
+            credentials: None,
         }
     }
 
     fn login(&self, email: &str, password: &str) -> Result<String, String> {
+        // Without the (maybe expired) bearer token: Directus would refuse the request.
         let body = json!({"email": email, "password": password});
-        let reply = self.ok("POST", "/auth/login", Some(&body))?;
-        str_at(&reply, "/data/access_token")
+        let reply = self.send_once("POST", "/auth/login", Some(&body), false)?;
+        if !reply.is_success() {
+            return Err(reply.describe("POST", "/auth/login"));
+        }
+        str_at(&reply.json, "/data/access_token")
     }
 
+    fn relogin(&self) -> Result<(), String> {
+        if let Some((email, password)) = &self.credentials {
+            let token = self.login(email, password)?;
+            *self.token.borrow_mut() = Some(token);
+        }
+        Ok(())
+    }
+
+    /// Like [`Api::send_once`], but logs in again and retries once on a 401 (expired token).
     fn send(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Reply, String> {
+        let reply = self.send_once(method, path, body, true)?;
+        if reply.status == 401 && self.credentials.is_some() {
+            self.relogin()?;
+            return self.send_once(method, path, body, true);
+        }
+        Ok(reply)
+    }
+
+    fn send_once(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+        with_token: bool,
+    ) -> Result<Reply, String> {
         let url = format!("{}{}", self.url, path);
-        let bearer = self.token.as_ref().map(|t| format!("Bearer {t}"));
+        let bearer = match with_token {
+            true => self.token.borrow().as_ref().map(|t| format!("Bearer {t}")),
+            false => None,
+        };
         macro_rules! auth {
             ($builder:expr) => {{
                 let builder = $builder;
@@ -606,4 +650,69 @@ fn encode(value: &str) -> String {
         }
     }
     out
+}
+
+/// A lock file (`create_new`) held while [`ensure`] runs; removed on drop. A lock whose owner
+/// process is gone, or that is older than two minutes, is taken over.
+#[derive(Debug)]
+struct LockFile(PathBuf);
+
+impl LockFile {
+    fn acquire(url: &str) -> Result<LockFile, String> {
+        let name: String = url
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        let path = std::env::temp_dir().join(format!("directus-rs-fixtures-{name}.lock"));
+        let deadline = Instant::now() + Duration::from_secs(300);
+        loop {
+            match OpenOptions::new().write(true).create_new(true).open(&path) {
+                Ok(mut file) => {
+                    let _ = write!(file, "{}", std::process::id());
+                    return Ok(LockFile(path));
+                }
+                Err(err) if err.kind() == ErrorKind::AlreadyExists => {
+                    if LockFile::is_stale(&path) {
+                        let _ = fs::remove_file(&path);
+                        continue;
+                    }
+                    if Instant::now() > deadline {
+                        return Err(format!(
+                            "waited 5 minutes for the fixture lock {}; delete it if no setup runs",
+                            path.display()
+                        ));
+                    }
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                Err(err) => {
+                    return Err(format!(
+                        "cannot create the lock file {}: {err}",
+                        path.display()
+                    ));
+                }
+            }
+        }
+    }
+
+    fn is_stale(path: &PathBuf) -> bool {
+        let too_old = fs::metadata(path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > Duration::from_secs(120));
+        let owner_gone = fs::read_to_string(path)
+            .ok()
+            .and_then(|pid| pid.trim().parse::<u32>().ok())
+            .is_some_and(|pid| {
+                std::path::Path::new("/proc/self").exists()
+                    && !std::path::Path::new(&format!("/proc/{pid}")).exists()
+            });
+        too_old || owner_gone
+    }
+}
+
+impl Drop for LockFile {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.0);
+    }
 }
