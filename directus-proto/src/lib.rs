@@ -27,6 +27,7 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 pub mod aggregate;
+pub mod assets;
 pub mod auth;
 mod cache;
 mod collection;
