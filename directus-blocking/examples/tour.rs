@@ -103,7 +103,12 @@ fn tour(url: &str, email: &str, password: &str) -> directus_blocking::Result<()>
             .read()?;
         println!("== active AND price < 2, by name:");
         for p in cheap_active.items() {
-            println!("   {:<8} {:>6}  from {}", p["name"].as_str().unwrap_or("?"), p["price"], p["supplier"]["name"]);
+            println!(
+                "   {:<8} {:>6}  from {}",
+                p["name"].as_str().unwrap_or("?"),
+                p["price"],
+                p["supplier"]["name"]
+            );
         }
 
         let groups = d
@@ -126,7 +131,12 @@ fn tour(url: &str, email: &str, password: &str) -> directus_blocking::Result<()>
             );
         }
 
-        let counted = ours.clone().filter(F::eq("active", true)).limit(2).include_count().read()?;
+        let counted = ours
+            .clone()
+            .filter(F::eq("active", true))
+            .limit(2)
+            .include_count()
+            .read()?;
         println!(
             "\n== first 2 active products of {:?} matching (of {:?} in the collection): {}",
             counted.meta().filter_count,
@@ -135,7 +145,13 @@ fn tour(url: &str, email: &str, password: &str) -> directus_blocking::Result<()>
         );
 
         println!("== every product, 3 per request, with iter():");
-        for (i, item) in ours.clone().sort("id", Order::Asc).limit(3).iter().enumerate() {
+        for (i, item) in ours
+            .clone()
+            .sort("id", Order::Asc)
+            .limit(3)
+            .iter()
+            .enumerate()
+        {
             let item = item?;
             println!("   {:>2}. {}", i + 1, item["name"].as_str().unwrap_or("?"));
         }
@@ -143,14 +159,24 @@ fn tour(url: &str, email: &str, password: &str) -> directus_blocking::Result<()>
         let pear = ours.clone().filter(F::eq("name", "pear")).read()?;
         let pear_id = pear.item().map(|p| p["id"].clone()).unwrap_or(Value::Null);
         let restocked = products
-            .update(pear_id.as_i64().unwrap_or_default(), &json!({"stock": 75, "price": "1.65"}))?
+            .update(
+                pear_id.as_i64().unwrap_or_default(),
+                &json!({"stock": 75, "price": "1.65"}),
+            )?
             .unwrap_or_default();
-        println!("\n== restocked the pear: stock {}, price {}", restocked["stock"], restocked["price"]);
+        println!(
+            "\n== restocked the pear: stock {}, price {}",
+            restocked["stock"], restocked["price"]
+        );
 
-        let changed = products
-            .clone()
-            .update_by_query(F::eq("run", run.as_str()) & F::eq("active", false), &json!({"active": true}))?;
-        println!("== reactivated {} inactive products", changed.map_or(0, |c| c.len()));
+        let changed = products.clone().update_by_query(
+            F::eq("run", run.as_str()) & F::eq("active", false),
+            &json!({"active": true}),
+        )?;
+        println!(
+            "== reactivated {} inactive products",
+            changed.map_or(0, |c| c.len())
+        );
 
         let kiwi = ours.clone().filter(F::eq("name", "kiwi")).read()?;
         if let Some(id) = kiwi.item().and_then(|k| k["id"].as_i64()) {
@@ -158,10 +184,16 @@ fn tour(url: &str, email: &str, password: &str) -> directus_blocking::Result<()>
             println!("== deleted the kiwi (#{id})");
         }
         let left = ours.clone().include_count().limit(0).read()?;
-        println!("   {:?} products left in this run", left.meta().filter_count);
+        println!(
+            "   {:?} products left in this run",
+            left.meta().filter_count
+        );
 
         let settings = d.singleton("drs_settings").read()?;
-        println!("\n== the singleton: site {} / motto {}", settings["site_name"], settings["motto"]);
+        println!(
+            "\n== the singleton: site {} / motto {}",
+            settings["site_name"], settings["motto"]
+        );
 
         // Clean up: our products, then the supplier.
         products.delete_by_query(F::eq("run", run.as_str()))?;
