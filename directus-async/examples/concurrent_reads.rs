@@ -1,0 +1,57 @@
+//! Many reads at once from one client (one session, one reqwest pool), bounded with
+//! `buffer_unordered`. Reads DIRECTUS_URL, DIRECTUS_ADMIN_EMAIL, DIRECTUS_ADMIN_PASSWORD.
+
+use directus_async::Directus;
+use futures_util::{StreamExt, TryStreamExt, stream};
+
+fn env() -> Option<(String, String, String)> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    match (
+        var("DIRECTUS_URL"),
+        var("DIRECTUS_ADMIN_EMAIL"),
+        var("DIRECTUS_ADMIN_PASSWORD"),
+    ) {
+        (Some(url), Some(email), Some(password)) => Some((url, email, password)),
+        _ => {
+            eprintln!(
+                "set DIRECTUS_URL, DIRECTUS_ADMIN_EMAIL and DIRECTUS_ADMIN_PASSWORD (see scripts/demo.sh)"
+            );
+            None
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> directus_async::Result<()> {
+    let Some((url, email, password)) = env() else {
+        return Ok(());
+    };
+    // One reqwest::Client could also be shared by several users: `.client(shared.clone())`.
+    let shared = reqwest::Client::new();
+    let directus = Directus::builder(url)
+        .client(shared)
+        .login(&email, &password)
+        .await?;
+    let sizes: Vec<usize> = stream::iter(0..100u64)
+        .map(|i| {
+            let directus = directus.clone();
+            async move {
+                let page = directus
+                    .collection("drs_products")
+                    .limit(1)
+                    .offset(i % 10)
+                    .read()
+                    .await?;
+                Ok::<_, directus_async::Error>(page.items().len())
+            }
+        })
+        .buffer_unordered(16)
+        .try_collect()
+        .await?;
+    println!(
+        "{} reads done, at most 16 in flight, {} rows in all",
+        sizes.len(),
+        sizes.iter().sum::<usize>()
+    );
+    directus.logout().await
+}
