@@ -7,6 +7,7 @@
 
 pub mod fixtures;
 pub mod proxy;
+pub mod scenarios;
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
