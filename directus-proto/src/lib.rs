@@ -43,6 +43,7 @@ pub mod operation;
 mod query;
 pub mod response;
 pub mod session;
+pub mod system;
 mod url;
 
 pub use aggregate::{Agg, AggFunc, Aggregate, AggregateRow};

@@ -1,0 +1,748 @@
+//! The system endpoints that are not plain collection items: the current user, their
+//! permissions and roles, the server, the settings singleton, content versions, shares,
+//! translations grouped by key, and the schema (collections, fields, relations).
+//!
+//! The system collections' items are read and written with [`Items`] and the typed
+//! [`models`](crate::models): `Items::<User>::of()` is `/users`, `Items::<Activity>::of()` is
+//! `/activity`, and so on for roles, policies, permissions, folders, revisions, comments,
+//! presets, notifications, shares, versions and translations.
+//!
+//! ```
+//! use directus_proto::models::{Comment, User};
+//! use directus_proto::{BaseUrl, Items, Query, system};
+//!
+//! let base = BaseUrl::parse("http://127.0.0.1:8055").unwrap();
+//! let me = system::me::<User>(&base, &Query::new().fields(["id", "email", "role.name"])).unwrap();
+//! assert_eq!(me.request().uri(), "http://127.0.0.1:8055/users/me?fields=id%2Cemail%2Crole.name");
+//! let comments = Items::<Comment>::of().read(&base).unwrap();
+//! assert_eq!(comments.request().uri().path(), "/comments");
+//! ```
+
+use std::collections::BTreeMap;
+
+use http::Method;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use crate::error::excerpt;
+use crate::models::{
+    ActionAccess, Collection, Field, Health, Relation, Role, ServerInfo, Translation,
+};
+use crate::operation::{Operation, Parser};
+use crate::{BaseUrl, Error, Items, Key, Query, response, url};
+
+fn with_query(path: &str, query: &Query) -> Result<String, Error> {
+    let query = query.to_query_string()?;
+    Ok(if query.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{query}")
+    })
+}
+
+fn json_op<T, B: Serialize + ?Sized>(
+    base: &BaseUrl,
+    method: Method,
+    path: &str,
+    body: &B,
+    parse: Parser<T>,
+    collection: &str,
+) -> Result<Operation<T>, Error> {
+    Ok(Operation::json(base, method, path, body, parse)?.for_collection(collection))
+}
+
+fn get<T>(base: &BaseUrl, path: &str, parse: Parser<T>, collection: &str) -> Operation<T> {
+    Operation::get(base, path, parse).for_collection(collection)
+}
+
+// ---- The current user -------------------------------------------------------------------
+
+/// The current user (`GET /users/me`), as `T`: [`User`](crate::models::User), or a project's
+/// own type that flattens it.
+///
+/// ```
+/// use directus_proto::{BaseUrl, Query, models::User, system};
+/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
+/// let op = system::me::<User>(&base, &Query::new()).unwrap();
+/// let me = op.parse(http::Response::new(br#"{"data":{"id":"u1","email":"a@b.c"}}"#.to_vec())).unwrap();
+/// assert_eq!(me.email.as_deref(), Some("a@b.c"));
+/// ```
+pub fn me<T: DeserializeOwned>(base: &BaseUrl, query: &Query) -> Result<Operation<T>, Error> {
+    Ok(get(
+        base,
+        &with_query("/users/me", query)?,
+        response::data::<T>,
+        "directus_users",
+    ))
+}
+
+/// Updates the current user (`PATCH /users/me`); answers the user, or `None` on a 204.
+///
+/// ```
+/// use directus_proto::{BaseUrl, models::User, system};
+/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
+/// let op = system::update_me::<User, _>(&base, &serde_json::json!({"last_page": "/content"})).unwrap();
+/// assert_eq!(op.request().method(), "PATCH");
+/// assert_eq!(op.request().body(), br#"{"last_page":"/content"}"#);
+/// ```
+pub fn update_me<T: DeserializeOwned, B: Serialize + ?Sized>(
+    base: &BaseUrl,
+    patch: &B,
+) -> Result<Operation<Option<T>>, Error> {
+    json_op(
+        base,
+        Method::PATCH,
+        "/users/me",
+        patch,
+        response::written::<T>,
+        "directus_users",
+    )
+}
+
+/// What the current user may do: collection → action (`create`, `read`, `update`, `delete`,
+/// `share`) → access.
+pub type MyPermissions = BTreeMap<String, BTreeMap<String, ActionAccess>>;
+
+/// The current user's permissions (`GET /permissions/me`), by collection and action.
+///
+/// ```
+/// use directus_proto::{BaseUrl, system};
+/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
+/// let op = system::my_permissions(&base);
+/// assert_eq!(op.request().uri().path(), "/permissions/me");
+/// let body = br#"{"data":{"articles":{"read":{"access":"full","fields":["*"]},"delete":{"access":"none"}}}}"#;
+/// let perms = op.parse(http::Response::new(body.to_vec())).unwrap();
+/// assert!(perms["articles"]["read"].allows_field("title"));
+/// assert!(!perms["articles"]["delete"].allowed());
+/// ```
+pub fn my_permissions(base: &BaseUrl) -> Operation<MyPermissions> {
+    get(
+        base,
+        "/permissions/me",
+        response::data::<MyPermissions>,
+        "directus_permissions",
+    )
+}
+
+/// The current user's roles (`GET /roles/me`): a list (the role and the roles it nests in).
+///
+/// ```
+/// use directus_proto::{BaseUrl, system};
+/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
+/// let op = system::my_roles(&base);
+/// let roles = op.parse(http::Response::new(br#"{"data":[{"id":"r","name":"Editor"}]}"#.to_vec())).unwrap();
+/// assert_eq!(roles[0].name.as_deref(), Some("Editor"));
+/// ```
+pub fn my_roles(base: &BaseUrl) -> Operation<Vec<Role>> {
+    get(
+        base,
+        "/roles/me",
+        response::data::<Vec<Role>>,
+        "directus_roles",
+    )
+}
+
+// ---- Server -------------------------------------------------------------------------------
+
+/// `GET /server/ping`: answers the text `pong`; sent without a token.
+///
+/// ```
+/// use directus_proto::{BaseUrl, system};
+/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
+/// let op = system::ping(&base);
+/// assert!(!op.is_authenticated());
+/// assert_eq!(op.parse(http::Response::new(b"pong".to_vec())).unwrap(), "pong");
+/// ```
+pub fn ping(base: &BaseUrl) -> Operation<String> {
+    Operation::get(base, "/server/ping", response::text).anonymous()
+}
+
+/// `GET /server/health`: the status, and for admins every check. The answer has no `data`
+/// envelope, and an unhealthy server answers 503 with the same body, which is read as a
+/// [`Health`] with status `error` rather than as an error. Directus 12.4 refuses it without
+/// a token (403), and answers only `{"status":"ok"}` to users who are not admins.
+///
+/// ```
+/// use directus_proto::{BaseUrl, system};
+/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
+/// let op = system::health(&base);
+/// let down = http::Response::builder().status(503)
+///     .body(br#"{"status":"error","checks":{}}"#.to_vec()).unwrap();
+/// assert_eq!(op.parse(down).unwrap().status.as_deref(), Some("error"));
+/// ```
+pub fn health(base: &BaseUrl) -> Operation<Health> {
+    Operation::get(base, "/server/health", parse_health)
+}
+
+fn parse_health(response: http::Response<Vec<u8>>) -> Result<Health, Error> {
+    if response.status() == http::StatusCode::SERVICE_UNAVAILABLE
+        && let Ok(health) = serde_json::from_slice::<Health>(response.body())
+        && health.status.is_some()
+    {
+        return Ok(health);
+    }
+    let response = response::success(response)?;
+    serde_json::from_slice(response.body()).map_err(|source| Error::Decode {
+        status: response.status(),
+        excerpt: excerpt(response.body()),
+        source,
+    })
+}
+
+/// `GET /server/info`: project information; the version and limits when authenticated.
+///
+/// ```
+/// use directus_proto::{BaseUrl, system};
+/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
+/// let op = system::info(&base);
+/// let info = op.parse(http::Response::new(br#"{"data":{"version":"12.4.0"}}"#.to_vec())).unwrap();
+/// assert_eq!(info.version.as_deref(), Some("12.4.0"));
+/// ```
+pub fn info(base: &BaseUrl) -> Operation<ServerInfo> {
+    Operation::get(base, "/server/info", response::data::<ServerInfo>)
+}
+
+/// `GET /server/specs/oas`: the project's OpenAPI specification (no `data` envelope).
+///
+/// ```
+/// use directus_proto::{BaseUrl, system};
+/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
+/// let op = system::openapi(&base);
+/// let spec = op.parse(http::Response::new(br#"{"openapi":"3.0.1"}"#.to_vec())).unwrap();
+/// assert_eq!(spec["openapi"], "3.0.1");
+/// ```
+pub fn openapi(base: &BaseUrl) -> Operation<Value> {
+    Operation::get(base, "/server/specs/oas", raw_json)
+}
+
+fn raw_json(response: http::Response<Vec<u8>>) -> Result<Value, Error> {
+    let response = response::success(response)?;
+    serde_json::from_slice(response.body()).map_err(|source| Error::Decode {
+        status: response.status(),
+        excerpt: excerpt(response.body()),
+        source,
+    })
+}
+
+// ---- Settings -----------------------------------------------------------------------------
+
+/// The settings singleton (`GET /settings`), as `T` ([`Settings`](crate::models::Settings)).
+///
+/// ```
+/// use directus_proto::{BaseUrl, Query, models::Settings, system};
+/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
+/// let op = system::settings::<Settings>(&base, &Query::new().fields(["project_name"])).unwrap();
+/// assert_eq!(op.request().uri(), "http://localhost:8055/settings?fields=project_name");
+/// ```
+pub fn settings<T: DeserializeOwned>(base: &BaseUrl, query: &Query) -> Result<Operation<T>, Error> {
+    Items::<T>::new("directus_settings")
+        .with_query(query.clone())
+        .read_singleton(base)
+}
+
+/// Updates the settings (`PATCH /settings`).
+///
+/// ```
+/// use directus_proto::{BaseUrl, models::Settings, system};
+/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
+/// let op = system::update_settings::<Settings, _>(&base, &serde_json::json!({"project_name": "Shop"})).unwrap();
+/// assert_eq!((op.request().method().as_str(), op.request().uri().path()), ("PATCH", "/settings"));
+/// ```
+pub fn update_settings<T: DeserializeOwned, B: Serialize + ?Sized>(
+    base: &BaseUrl,
+    patch: &B,
+) -> Result<Operation<Option<T>>, Error> {
+    Items::<T>::new("directus_settings").update_singleton(base, patch)
+}
+
+// ---- Comments, versions, shares -----------------------------------------------------------
+
+/// Comments on an item (`POST /comments` with `{collection, item, comment}`).
+///
+/// ```
+/// use directus_proto::{BaseUrl, system};
+/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
+/// let op = system::comment(&base, "articles", 1, "Nice").unwrap();
+/// assert_eq!(op.request().body(), br#"{"collection":"articles","comment":"Nice","item":"1"}"#);
+/// ```
+pub fn comment(
+    base: &BaseUrl,
+    collection: &str,
+    item: impl Into<Key>,
+    text: &str,
+) -> Result<Operation<Option<crate::models::Comment>>, Error> {
+    let body = json!({"collection": collection, "item": item.into().to_string(), "comment": text});
+    Items::<crate::models::Comment>::of().create(base, &body)
+}
+
+fn version_route(id: &Key, action: &str) -> Result<String, Error> {
+    Ok(format!(
+        "/versions/{}/{action}",
+        url::segment(&id.to_string(), "version key")?
+    ))
+}
+
+/// Saves changes into a content version (`POST /versions/{id}/save`, the body is the changed
+/// fields); answers the item as the version now has it.
+///
+/// ```
+/// use directus_proto::{BaseUrl, system};
+/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
+/// let op = system::save_version(&base, "v1", &serde_json::json!({"title": "Draft"})).unwrap();
+/// assert_eq!(op.request().uri().path(), "/versions/v1/save");
+/// assert_eq!(op.request().body(), br#"{"title":"Draft"}"#);
+/// ```
+pub fn save_version<B: Serialize + ?Sized>(
+    base: &BaseUrl,
+    id: impl Into<Key>,
+    delta: &B,
+) -> Result<Operation<Option<Value>>, Error> {
+    let path = version_route(&id.into(), "save")?;
+    json_op(
+        base,
+        Method::POST,
+        &path,
+        delta,
+        response::written::<Value>,
+        "directus_versions",
+    )
+}
+
+/// Compares a content version with the main item (`GET /versions/{id}/compare`): answers
+/// `{outdated, mainHash, current, main}`.
+///
+/// ```
+/// use directus_proto::{BaseUrl, system};
+/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
+/// assert_eq!(system::compare_version(&base, "v1").unwrap().request().uri().path(), "/versions/v1/compare");
+/// ```
+pub fn compare_version(base: &BaseUrl, id: impl Into<Key>) -> Result<Operation<Value>, Error> {
+    let path = version_route(&id.into(), "compare")?;
+    Ok(get(
+        base,
+        &path,
+        response::data::<Value>,
+        "directus_versions",
+    ))
+}
+
+/// Promotes a content version into the main item (`POST /versions/{id}/promote` with the
+/// `mainHash` [`compare_version`] answered, optionally limited to some fields).
+///
+/// ```
+/// use directus_proto::{BaseUrl, system};
+/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
+/// let op = system::promote_version(&base, "v1", "e5b6", None).unwrap();
+/// assert_eq!(op.request().body(), br#"{"mainHash":"e5b6"}"#);
+/// ```
+pub fn promote_version(
+    base: &BaseUrl,
+    id: impl Into<Key>,
+    main_hash: &str,
+    fields: Option<&[&str]>,
+) -> Result<Operation<Option<Value>>, Error> {
+    let path = version_route(&id.into(), "promote")?;
+    let body = match fields {
+        Some(fields) => json!({"mainHash": main_hash, "fields": fields}),
+        None => json!({ "mainHash": main_hash }),
+    };
+    json_op(
+        base,
+        Method::POST,
+        &path,
+        &body,
+        response::written::<Value>,
+        "directus_versions",
+    )
+}
+
+/// Public information about a share (`GET /shares/info/{id}`).
+///
+/// ```
+/// use directus_proto::{BaseUrl, system};
+/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
+/// assert_eq!(system::share_info(&base, "s1").unwrap().request().uri().path(), "/shares/info/s1");
+/// ```
+pub fn share_info(
+    base: &BaseUrl,
+    id: impl Into<Key>,
+) -> Result<Operation<crate::models::Share>, Error> {
+    let path = format!(
+        "/shares/info/{}",
+        url::segment(&id.into().to_string(), "share key")?
+    );
+    Ok(get(
+        base,
+        &path,
+        response::data::<crate::models::Share>,
+        "directus_shares",
+    ))
+}
+
+// ---- Translations -------------------------------------------------------------------------
+
+/// Translation strings grouped by key, then by language: `{"greeting": {"de-DE": "Hallo"}}`.
+pub type TranslationsByKey = BTreeMap<String, BTreeMap<String, String>>;
+
+/// Groups translation rows by key, then language (rows without a key, language or value are
+/// skipped; a later row wins over an earlier one for the same key and language).
+///
+/// ```
+/// use directus_proto::{models::Translation, system};
+/// let rows = [Translation::new("greeting", "en-US", "Hello"), Translation::new("greeting", "de-DE", "Hallo")];
+/// let grouped = system::translations_by_key(&rows);
+/// assert_eq!(grouped["greeting"]["de-DE"], "Hallo");
+/// ```
+pub fn translations_by_key(rows: &[Translation]) -> TranslationsByKey {
+    let mut grouped = TranslationsByKey::new();
+    for row in rows {
+        if let (Some(key), Some(language), Some(value)) = (&row.key, &row.language, &row.value) {
+            grouped
+                .entry(key.clone())
+                .or_default()
+                .insert(language.clone(), value.clone());
+        }
+    }
+    grouped
+}
+
+/// The rows of a grouped view (the inverse of [`translations_by_key`]), in key then language
+/// order.
+///
+/// ```
+/// use directus_proto::system;
+/// let mut grouped = system::TranslationsByKey::new();
+/// grouped.entry("bye".into()).or_default().insert("en-US".into(), "Bye".into());
+/// assert_eq!(system::translation_rows(&grouped)[0].value.as_deref(), Some("Bye"));
+/// ```
+pub fn translation_rows(grouped: &TranslationsByKey) -> Vec<Translation> {
+    grouped
+        .iter()
+        .flat_map(|(key, values)| {
+            values
+                .iter()
+                .map(move |(language, value)| Translation::new(key, language, value))
+        })
+        .collect()
+}
+
+/// Creates every string of a grouped view in one request (`POST /translations` with a list).
+///
+/// ```
+/// use directus_proto::{BaseUrl, system};
+/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
+/// let mut grouped = system::TranslationsByKey::new();
+/// grouped.entry("greeting".into()).or_default().insert("de-DE".into(), "Hallo".into());
+/// let op = system::create_translations(&base, &grouped).unwrap();
+/// assert_eq!(op.request().uri().path(), "/translations");
+/// assert_eq!(op.request().body(), br#"[{"key":"greeting","language":"de-DE","value":"Hallo"}]"#);
+/// ```
+pub fn create_translations(
+    base: &BaseUrl,
+    grouped: &TranslationsByKey,
+) -> Result<Operation<Option<Vec<Translation>>>, Error> {
+    let rows = translation_rows(grouped);
+    if rows.is_empty() {
+        return Err(Error::invalid("no translations to create"));
+    }
+    Items::<Translation>::of().create_many(base, &rows)
+}
+
+// ---- Schema -------------------------------------------------------------------------------
+
+fn segment(text: &str, what: &str) -> Result<String, Error> {
+    url::segment(text, what)
+}
+
+/// Every collection (`GET /collections`), system ones included.
+///
+/// ```
+/// use directus_proto::{BaseUrl, system};
+/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
+/// assert_eq!(system::collections(&base).request().uri().path(), "/collections");
+/// ```
+pub fn collections(base: &BaseUrl) -> Operation<Vec<Collection>> {
+    get(
+        base,
+        "/collections",
+        response::data::<Vec<Collection>>,
+        "directus_collections",
+    )
+}
+
+/// One collection (`GET /collections/{name}`).
+///
+/// ```
+/// use directus_proto::{BaseUrl, system};
+/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
+/// assert_eq!(system::collection(&base, "a b").unwrap().request().uri().path(), "/collections/a%20b");
+/// ```
+pub fn collection(base: &BaseUrl, name: &str) -> Result<Operation<Collection>, Error> {
+    let path = format!("/collections/{}", segment(name, "collection name")?);
+    Ok(get(
+        base,
+        &path,
+        response::data::<Collection>,
+        "directus_collections",
+    ))
+}
+
+/// Creates a collection (`POST /collections`), with its fields.
+///
+/// ```
+/// use directus_proto::{BaseUrl, models::{Collection, Field}, system};
+/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
+/// let mut id = Field::new("id", "integer");
+/// id.schema = Some(serde_json::json!({"is_primary_key": true, "has_auto_increment": true}));
+/// let c = Collection {
+///     collection: Some("notes".into()),
+///     schema: Some(serde_json::json!({})),
+///     fields: Some(vec![id, Field::new("text", "text")]),
+///     ..Default::default()
+/// };
+/// let op = system::create_collection(&base, &c).unwrap();
+/// assert_eq!(op.request().method(), "POST");
+/// ```
+pub fn create_collection<B: Serialize + ?Sized>(
+    base: &BaseUrl,
+    collection: &B,
+) -> Result<Operation<Option<Collection>>, Error> {
+    json_op(
+        base,
+        Method::POST,
+        "/collections",
+        collection,
+        response::written::<Collection>,
+        "directus_collections",
+    )
+}
+
+/// Updates a collection's metadata (`PATCH /collections/{name}`, `{"meta": {...}}`).
+///
+/// ```
+/// use directus_proto::{BaseUrl, system};
+/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
+/// let op = system::update_collection(&base, "articles", &serde_json::json!({"meta": {"versioning": true}})).unwrap();
+/// assert_eq!(op.request().uri().path(), "/collections/articles");
+/// ```
+pub fn update_collection<B: Serialize + ?Sized>(
+    base: &BaseUrl,
+    name: &str,
+    patch: &B,
+) -> Result<Operation<Option<Collection>>, Error> {
+    let path = format!("/collections/{}", segment(name, "collection name")?);
+    json_op(
+        base,
+        Method::PATCH,
+        &path,
+        patch,
+        response::written::<Collection>,
+        "directus_collections",
+    )
+}
+
+/// Deletes a collection and its table (`DELETE /collections/{name}`).
+///
+/// ```
+/// use directus_proto::{BaseUrl, system};
+/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
+/// assert_eq!(system::delete_collection(&base, "notes").unwrap().request().method(), "DELETE");
+/// ```
+pub fn delete_collection(base: &BaseUrl, name: &str) -> Result<Operation<()>, Error> {
+    let path = format!("/collections/{}", segment(name, "collection name")?);
+    Ok(
+        Operation::build_bare(base, Method::DELETE, &path, response::empty)
+            .for_collection("directus_collections"),
+    )
+}
+
+/// The fields of a collection (`GET /fields/{collection}`).
+///
+/// ```
+/// use directus_proto::{BaseUrl, system};
+/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
+/// assert_eq!(system::fields(&base, "articles").unwrap().request().uri().path(), "/fields/articles");
+/// ```
+pub fn fields(base: &BaseUrl, collection: &str) -> Result<Operation<Vec<Field>>, Error> {
+    let path = format!("/fields/{}", segment(collection, "collection name")?);
+    Ok(get(
+        base,
+        &path,
+        response::data::<Vec<Field>>,
+        "directus_fields",
+    ))
+}
+
+/// Adds a field to a collection (`POST /fields/{collection}`).
+///
+/// ```
+/// use directus_proto::{BaseUrl, models::Field, system};
+/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
+/// let op = system::create_field(&base, "articles", &Field::new("body", "text")).unwrap();
+/// assert_eq!(op.request().body(), br#"{"field":"body","type":"text"}"#);
+/// ```
+pub fn create_field<B: Serialize + ?Sized>(
+    base: &BaseUrl,
+    collection: &str,
+    field: &B,
+) -> Result<Operation<Option<Field>>, Error> {
+    let path = format!("/fields/{}", segment(collection, "collection name")?);
+    json_op(
+        base,
+        Method::POST,
+        &path,
+        field,
+        response::written::<Field>,
+        "directus_fields",
+    )
+}
+
+/// Deletes a field and its column (`DELETE /fields/{collection}/{field}`).
+///
+/// ```
+/// use directus_proto::{BaseUrl, system};
+/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
+/// assert_eq!(system::delete_field(&base, "articles", "body").unwrap().request().uri().path(), "/fields/articles/body");
+/// ```
+pub fn delete_field(base: &BaseUrl, collection: &str, field: &str) -> Result<Operation<()>, Error> {
+    let path = format!(
+        "/fields/{}/{}",
+        segment(collection, "collection name")?,
+        segment(field, "field name")?
+    );
+    Ok(
+        Operation::build_bare(base, Method::DELETE, &path, response::empty)
+            .for_collection("directus_fields"),
+    )
+}
+
+/// Every relation (`GET /relations`).
+///
+/// ```
+/// use directus_proto::{BaseUrl, system};
+/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
+/// assert_eq!(system::relations(&base).request().uri().path(), "/relations");
+/// ```
+pub fn relations(base: &BaseUrl) -> Operation<Vec<Relation>> {
+    get(
+        base,
+        "/relations",
+        response::data::<Vec<Relation>>,
+        "directus_relations",
+    )
+}
+
+/// The relations of one collection (`GET /relations/{collection}`).
+///
+/// ```
+/// use directus_proto::{BaseUrl, system};
+/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
+/// assert_eq!(system::relations_of(&base, "articles").unwrap().request().uri().path(), "/relations/articles");
+/// ```
+pub fn relations_of(base: &BaseUrl, collection: &str) -> Result<Operation<Vec<Relation>>, Error> {
+    let path = format!("/relations/{}", segment(collection, "collection name")?);
+    Ok(get(
+        base,
+        &path,
+        response::data::<Vec<Relation>>,
+        "directus_relations",
+    ))
+}
+
+/// Creates a relation (`POST /relations`), e.g. [`Relation::many_to_one`].
+///
+/// ```
+/// use directus_proto::{BaseUrl, models::Relation, system};
+/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
+/// let op = system::create_relation(&base, &Relation::many_to_one("articles", "author", "directus_users")).unwrap();
+/// assert_eq!(op.request().uri().path(), "/relations");
+/// ```
+pub fn create_relation<B: Serialize + ?Sized>(
+    base: &BaseUrl,
+    relation: &B,
+) -> Result<Operation<Option<Relation>>, Error> {
+    json_op(
+        base,
+        Method::POST,
+        "/relations",
+        relation,
+        response::written::<Relation>,
+        "directus_relations",
+    )
+}
+
+/// The schema snapshot (`GET /schema/snapshot`, admins): collections, fields and relations.
+///
+/// ```
+/// use directus_proto::{BaseUrl, system};
+/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
+/// assert_eq!(system::schema_snapshot(&base).request().uri().path(), "/schema/snapshot");
+/// ```
+pub fn schema_snapshot(base: &BaseUrl) -> Operation<Value> {
+    Operation::get(base, "/schema/snapshot", response::data::<Value>)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::User;
+
+    fn base() -> BaseUrl {
+        BaseUrl::parse("http://localhost:8055").unwrap()
+    }
+
+    #[test]
+    fn grouping_round_trips() {
+        let rows = vec![
+            Translation::new("greeting", "en-US", "Hello"),
+            Translation::new("greeting", "de-DE", "Hallo"),
+            Translation::new("bye", "en-US", "Bye"),
+            Translation::default(),
+        ];
+        let grouped = translations_by_key(&rows);
+        assert_eq!(grouped.len(), 2);
+        assert_eq!(grouped["greeting"].len(), 2);
+        assert_eq!(translation_rows(&grouped).len(), 3);
+        assert_eq!(translations_by_key(&translation_rows(&grouped)), grouped);
+        assert!(create_translations(&base(), &TranslationsByKey::new()).is_err());
+    }
+
+    #[test]
+    fn routes_are_encoded() {
+        assert!(collection(&base(), "..").is_err());
+        assert_eq!(
+            fields(&base(), "a/b").unwrap().request().uri().path(),
+            "/fields/a%2Fb"
+        );
+        assert!(me::<User>(&base(), &Query::new()).unwrap().is_read());
+        assert_eq!(
+            promote_version(&base(), "v", "h", Some(&["title"]))
+                .unwrap()
+                .request()
+                .body(),
+            br#"{"fields":["title"],"mainHash":"h"}"#
+        );
+    }
+
+    #[test]
+    fn health_reads_503_bodies_and_errors() {
+        let forbidden = http::Response::builder()
+            .status(403)
+            .body(br#"{"errors":[{"message":"no","extensions":{"code":"FORBIDDEN"}}]}"#.to_vec())
+            .unwrap();
+        assert_eq!(
+            health(&base())
+                .parse(forbidden)
+                .unwrap_err()
+                .status()
+                .unwrap(),
+            403
+        );
+        let garbage = http::Response::builder()
+            .status(503)
+            .body(b"<html>".to_vec())
+            .unwrap();
+        assert!(health(&base()).parse(garbage).is_err());
+    }
+}
