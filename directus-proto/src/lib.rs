@@ -47,10 +47,12 @@ pub mod system;
 mod url;
 
 pub use aggregate::{Agg, AggFunc, Aggregate, AggregateRow};
+pub use assets::AssetTransform;
 pub use auth::{Credentials, Secret};
 pub use cache::CacheConfig;
 pub use collection::{CollectionRef, Key};
 pub use error::{ApiError, ApiErrorItem, Error, ErrorCode, TransportError, TransportErrorKind};
+pub use files::{FileMeta, StreamedFile, UploadFile};
 pub use filter::{F, Filter, FilterError};
 pub use items::{Items, Pager};
 pub use model::Item;
