@@ -335,9 +335,10 @@ pub fn reader<D: Driver>() -> D {
 /// `directus_tests::scenarios::name1(&make_driver_expr)`.
 #[macro_export]
 macro_rules! scenarios {
-    ($make:expr; $($name:ident),* $(,)?) => {
+    ($make:expr; $($(#[$meta:meta])* $name:ident),* $(,)?) => {
         $(
             #[test]
+            $(#[$meta])*
             fn $name() {
                 let driver = $make;
                 $crate::scenarios::$name(&driver);
@@ -354,6 +355,9 @@ macro_rules! all_scenarios {
             filter_operators,
             filter_icontains_negation_is_refused,
             filter_sqlite_like_is_case_insensitive,
+            #[ignore = "library bug: `_in: []` / `_nin: []` are sent as is and refused (400); see filter_in_empty_list"]
+            filter_in_empty_list,
+            filter_in_empty_list_server_answer,
             filter_relational_paths_and_quantifiers,
             filter_logic_nesting_shorthand_and_chaining,
             sort_limit_offset_page,
@@ -750,6 +754,18 @@ pub fn filter_operators<D: Driver>(d: &D) {
             true,
         ),
         (
+            "year()",
+            F::eq("year(released_at)", 2022),
+            Box::new(|r: &SeedRow| Some(r.released_at.starts_with("2022"))),
+            true,
+        ),
+        (
+            "gt date",
+            F::gt("released_at", "2023-07-04T18:00:00"),
+            Box::new(|r: &SeedRow| Some(r.released_at > "2023-07-04T18:00:00")),
+            true,
+        ),
+        (
             "between dates",
             F::between("released_at", "2022-01-01T00:00:00", "2022-12-31T23:59:59"),
             Box::new(|r: &SeedRow| Some(r.released_at.starts_with("2022"))),
@@ -852,6 +868,63 @@ pub fn filter_operators<D: Driver>(d: &D) {
         }
     }
     assert!(failures.is_empty(), "{}: {failures:#?}", D::NAME);
+}
+
+/// LIBRARY BUG (fails today, so it is `#[ignore]`d): `directus_proto::F::in_` documents "an
+/// empty list matches nothing" and `F::nin` "an empty list matches every row" (and the module
+/// docs call their negation exact), but `Filter::to_value` renders `{"stock":{"_in":[]}}` as is
+/// and Directus 12.4 refuses it: 400 INVALID_QUERY `"_in" has to be an array of values` (the
+/// same for `_nin`). The renderer should fold them to the constants it already has (`_in: []`
+/// to "matches nothing", `_nin: []` to "matches everything").
+pub fn filter_in_empty_list<D: Driver>(d: &D) {
+    let s = seed_products(d);
+    let none: Vec<i64> = Vec::new();
+    let all = s.ids_where(|_| true);
+    assert_eq!(
+        matching(d, s.run_filter() & F::nin("stock", none.clone())).unwrap(),
+        all
+    );
+    assert_eq!(
+        matching(d, s.run_filter() & !F::in_("stock", none.clone())).unwrap(),
+        all
+    );
+    assert_eq!(
+        matching(
+            d,
+            s.run_filter() & (F::in_("stock", none.clone()) | F::eq("stock", 5))
+        )
+        .unwrap(),
+        s.ids_where(|r| r.stock == 5)
+    );
+    // and an `and` with it can never match: refused client-side, as `Filter::any([])` is
+    let result = matching(
+        d,
+        s.run_filter() & F::in_("stock", none) & F::eq("stock", 5),
+    );
+    assert!(
+        matches!(
+            result,
+            Err(Error::Filter(directus_proto::FilterError::MatchesNothing))
+        ),
+        "{result:?}"
+    );
+}
+
+/// What the server does today with the empty lists the library sends (the evidence for
+/// [`filter_in_empty_list`]): 400 INVALID_QUERY.
+pub fn filter_in_empty_list_server_answer<D: Driver>(d: &D) {
+    let s = seed_products(d);
+    let none: Vec<i64> = Vec::new();
+    assert_api(
+        matching(d, s.run_filter() & F::in_("stock", none.clone())),
+        400,
+        ErrorCode::InvalidQuery,
+    );
+    assert_api(
+        matching(d, s.run_filter() & F::nin("stock", none)),
+        400,
+        ErrorCode::InvalidQuery,
+    );
 }
 
 /// Directus 12.4 refuses `_nicontains` (the twin of a negated `icontains`) on string fields:
@@ -2245,8 +2318,8 @@ fn assert_row_intact<D: Driver>(d: &D, id: i64, run: &str) {
 fn assert_refused<T: std::fmt::Debug>(result: Result<T>, what: &str) {
     match result {
         Err(Error::Api(api)) => assert!(
-            api.status().is_client_error(),
-            "{what}: expected a 4xx answer, got {api:?}"
+            api.status().as_u16() == 403 && api.code() == &ErrorCode::Forbidden,
+            "{what}: expected 403 FORBIDDEN, got {api:?}"
         ),
         other => panic!("{what}: expected an API error, got {other:?}"),
     }
@@ -2287,19 +2360,31 @@ pub fn path_injection_keys<D: Driver>(d: &D) {
             d.read_one::<Value>(PRODUCTS, Key::from(key.as_str()), Query::new()),
             &format!("read_one({key:?})"),
         );
-        // a write on a non-existent key: an error, or a no-op; never the real row
-        let _ = d.update::<Value>(
-            PRODUCTS,
-            Key::from(key.as_str()),
-            &json!({"name": "hacked"}),
+        // writes on a key that does not exist: 403 FORBIDDEN (as a missing item), never the row
+        assert_api(
+            d.update::<Value>(
+                PRODUCTS,
+                Key::from(key.as_str()),
+                &json!({"name": "hacked"}),
+            ),
+            403,
+            ErrorCode::Forbidden,
         );
-        let _ = d.delete(PRODUCTS, Key::from(key.as_str()));
+        assert_api(
+            d.delete(PRODUCTS, Key::from(key.as_str())),
+            403,
+            ErrorCode::Forbidden,
+        );
         assert_row_intact(d, id, &run);
     }
-    // the same keys in update_many/delete_many bodies are plain values
-    let _ = d.delete_many(
-        PRODUCTS,
-        keys.iter().map(|k| Key::from(k.as_str())).collect(),
+    // the same keys in a delete_many body are plain values: refused as a whole
+    assert_api(
+        d.delete_many(
+            PRODUCTS,
+            keys.iter().map(|k| Key::from(k.as_str())).collect(),
+        ),
+        403,
+        ErrorCode::Forbidden,
     );
     assert_row_intact(d, id, &run);
 }
@@ -2333,9 +2418,17 @@ pub fn path_injection_collections<D: Driver>(d: &D) {
             d.read_one::<Value>(name, Key::from(id), Query::new()),
             &format!("read_one in {name:?}"),
         );
-        let _ = d.delete(name, Key::from(id));
-        let _ = d.delete_by_query(name, F::eq("run", run.clone()));
-        let _ = d.update_by_query::<Value>(name, F::eq("run", run.clone()), &json!({"name": "x"}));
+        assert_api(d.delete(name, Key::from(id)), 403, ErrorCode::Forbidden);
+        assert_api(
+            d.delete_by_query(name, F::eq("run", run.clone())),
+            403,
+            ErrorCode::Forbidden,
+        );
+        assert_api(
+            d.update_by_query::<Value>(name, F::eq("run", run.clone()), &json!({"name": "x"})),
+            403,
+            ErrorCode::Forbidden,
+        );
         assert_row_intact(d, id, &run);
     }
 }
