@@ -256,8 +256,27 @@ impl Directus {
         &self.inner.session
     }
 
-    pub(crate) fn base(&self) -> &BaseUrl {
+    /// The server's base URL, for building operations of `directus_proto` to [`run`](Self::run).
+    ///
+    /// ```
+    /// # use directus_blocking::Directus;
+    /// let directus = Directus::with_token("http://127.0.0.1:8055/", "t").unwrap();
+    /// assert_eq!(directus.base_url().as_str(), "http://127.0.0.1:8055");
+    /// ```
+    pub fn base_url(&self) -> &BaseUrl {
         self.inner.session.base()
+    }
+
+    /// The files and assets of the server.
+    ///
+    /// ```no_run
+    /// # use directus_blocking::{Directus, UploadFile};
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// directus.files().upload(&UploadFile::new("a.txt", b"a".to_vec()))?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn files(&self) -> crate::files::Files<'_> {
+        crate::files::Files::new(self)
     }
 
     /// Runs any operation built by `directus_proto` in this session.
@@ -275,15 +294,29 @@ impl Directus {
         self.drive(self.inner.session.call(operation))
     }
 
-    fn drive<E: Exchange>(&self, mut exchange: E) -> crate::Result<E::Output> {
+    fn drive<E: Exchange>(&self, exchange: E) -> crate::Result<E::Output> {
+        self.drive_with(exchange, |exchange, request| self.send(exchange, request))
+    }
+
+    /// Runs an exchange, sending its requests with `send` (the plain transport, or one that
+    /// streams a body in or out).
+    pub(crate) fn drive_with<E: Exchange>(
+        &self,
+        mut exchange: E,
+        mut send: impl FnMut(&mut E, http::Request<Vec<u8>>) -> crate::Result<http::Response<Vec<u8>>>,
+    ) -> crate::Result<E::Output> {
         let mut answer = None;
         loop {
             match exchange.step(answer.take(), Instant::now())? {
-                Step::Send(request) => answer = Some(self.send(&mut exchange, request)?),
+                Step::Send(request) => answer = Some(send(&mut exchange, request)?),
                 Step::Refresh(seen) => self.refresh_after(seen)?,
                 Step::Done(value) => return Ok(value),
             }
         }
+    }
+
+    pub(crate) fn transport(&self) -> &Transport {
+        &self.inner.transport
     }
 
     fn send<E: Exchange>(
@@ -410,7 +443,7 @@ impl Directus {
     /// ```
     pub fn me(&self) -> crate::Result<Value> {
         self.run(Operation::get(
-            self.base(),
+            self.base_url(),
             "/users/me",
             directus_proto::response::data,
         ))
@@ -426,7 +459,12 @@ impl Directus {
     /// ```
     pub fn ping(&self) -> crate::Result<String> {
         self.run(
-            Operation::get(self.base(), "/server/ping", directus_proto::response::text).anonymous(),
+            Operation::get(
+                self.base_url(),
+                "/server/ping",
+                directus_proto::response::text,
+            )
+            .anonymous(),
         )
     }
 
@@ -443,7 +481,7 @@ impl Directus {
         email: &str,
         reset_url: Option<&str>,
     ) -> crate::Result<()> {
-        self.run(auth::password_request(self.base(), email, reset_url)?)
+        self.run(auth::password_request(self.base_url(), email, reset_url)?)
     }
 
     /// Sets a new password with the token from the reset mail.
@@ -456,7 +494,7 @@ impl Directus {
     /// ```
     pub fn reset_password(&self, token: &str, password: &str) -> crate::Result<()> {
         self.run(auth::password_reset(
-            self.base(),
+            self.base_url(),
             &token.into(),
             &password.into(),
         )?)

@@ -79,7 +79,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     /// # Ok::<(), directus_blocking::Error>(())
     /// ```
     pub fn read(&self) -> crate::Result<Page<T>> {
-        self.client.run(self.items().read(self.client.base())?)
+        self.client.run(self.items().read(self.client.base_url())?)
     }
 
     /// Reads one item by key (the query's `fields` and `deep` apply).
@@ -92,7 +92,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     /// ```
     pub fn read_one(&self, key: impl Into<Key>) -> crate::Result<T> {
         self.client
-            .run(self.items().read_one(self.client.base(), key)?)
+            .run(self.items().read_one(self.client.base_url(), key)?)
     }
 
     /// Iterates over every matching item, reading `limit` rows per request (100 by default)
@@ -126,7 +126,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     /// ```
     pub fn create<B: Serialize + ?Sized>(&self, item: &B) -> crate::Result<Option<T>> {
         self.client
-            .run(self.items().create(self.client.base(), item)?)
+            .run(self.items().create(self.client.base_url(), item)?)
     }
 
     /// Creates several items in one request.
@@ -140,7 +140,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     /// ```
     pub fn create_many<B: Serialize>(&self, items: &[B]) -> crate::Result<Option<Vec<T>>> {
         self.client
-            .run(self.items().create_many(self.client.base(), items)?)
+            .run(self.items().create_many(self.client.base_url(), items)?)
     }
 
     /// Updates one item by key.
@@ -157,7 +157,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
         patch: &B,
     ) -> crate::Result<Option<T>> {
         self.client
-            .run(self.items().update(self.client.base(), key, patch)?)
+            .run(self.items().update(self.client.base_url(), key, patch)?)
     }
 
     /// Applies one patch to several items by key.
@@ -173,8 +173,10 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
         keys: impl IntoIterator<Item = K>,
         patch: &B,
     ) -> crate::Result<Option<Vec<T>>> {
-        self.client
-            .run(self.items().update_many(self.client.base(), keys, patch)?)
+        self.client.run(
+            self.items()
+                .update_many(self.client.base_url(), keys, patch)?,
+        )
     }
 
     /// Applies one patch to every item matching `filter`.
@@ -192,7 +194,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     ) -> crate::Result<Option<Vec<T>>> {
         self.client.run(
             self.items()
-                .update_by_query(self.client.base(), filter, patch)?,
+                .update_by_query(self.client.base_url(), filter, patch)?,
         )
     }
 
@@ -206,7 +208,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     /// ```
     pub fn delete(&self, key: impl Into<Key>) -> crate::Result<()> {
         self.client
-            .run(self.items().delete(self.client.base(), key)?)
+            .run(self.items().delete(self.client.base_url(), key)?)
     }
 
     /// Deletes several items by key.
@@ -222,7 +224,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
         keys: impl IntoIterator<Item = K>,
     ) -> crate::Result<()> {
         self.client
-            .run(self.items().delete_many(self.client.base(), keys)?)
+            .run(self.items().delete_many(self.client.base_url(), keys)?)
     }
 
     /// Deletes every item matching `filter`.
@@ -234,8 +236,10 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     /// # Ok::<(), directus_blocking::Error>(())
     /// ```
     pub fn delete_by_query(&self, filter: impl Into<Filter>) -> crate::Result<()> {
-        self.client
-            .run(self.items().delete_by_query(self.client.base(), filter)?)
+        self.client.run(
+            self.items()
+                .delete_by_query(self.client.base_url(), filter)?,
+        )
     }
 
     /// Drops this query's cached answer, if the cache is on.
@@ -246,7 +250,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     /// directus.collection("a").limit(1).forget_cached();
     /// ```
     pub fn forget_cached(&self) {
-        if let Ok(op) = self.items().read(self.client.base()) {
+        if let Ok(op) = self.items().read(self.client.base_url()) {
             self.client.session_state().clear_cached(&op);
         }
     }
@@ -273,7 +277,7 @@ impl<T: DeserializeOwned> Iterator for Pages<'_, T> {
         }
         let page = self
             .pager
-            .next_read(self.client.base())?
+            .next_read(self.client.base_url())?
             .and_then(|op| self.client.run(op));
         match page {
             Ok(page) => {
@@ -312,7 +316,7 @@ impl<'a, T: DeserializeOwned> Singleton<'a, T> {
     /// ```
     pub fn read(&self) -> crate::Result<T> {
         self.client
-            .run(self.items.read_singleton(self.client.base())?)
+            .run(self.items.read_singleton(self.client.base_url())?)
     }
 
     /// Updates the singleton with a partial object.
@@ -325,6 +329,6 @@ impl<'a, T: DeserializeOwned> Singleton<'a, T> {
     /// ```
     pub fn update<B: Serialize + ?Sized>(&self, patch: &B) -> crate::Result<Option<T>> {
         self.client
-            .run(self.items.update_singleton(self.client.base(), patch)?)
+            .run(self.items.update_singleton(self.client.base_url(), patch)?)
     }
 }

@@ -27,14 +27,16 @@
 
 mod client;
 mod collection;
+pub mod files;
+mod system;
 mod transport;
 
 pub use client::{Builder, Directus};
 pub use collection::{Collection, Pages, Singleton};
 pub use directus_proto::{
-    Agg, AggFunc, AggregateRow, ApiError, CacheConfig, Credentials, Error, ErrorCode, ExportFormat,
-    F, Filter, FilterError, Item, Key, Meta, MetaCount, Order, Page, Query, Secret, TransportError,
-    TransportErrorKind,
+    Agg, AggFunc, AggregateRow, ApiError, AssetTransform, CacheConfig, Credentials, Error,
+    ErrorCode, ExportFormat, F, Filter, FilterError, Item, Key, Meta, MetaCount, Order, Page,
+    Query, Secret, TransportError, TransportErrorKind, UploadFile, models,
 };
 pub use transport::Config;
 

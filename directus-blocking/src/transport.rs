@@ -1,5 +1,6 @@
 //! Moving bytes with ureq: send a request, read the answer within the limits.
 
+use std::io::Read;
 use std::time::Duration;
 
 use directus_proto::{Error, TransportError, TransportErrorKind};
@@ -94,16 +95,53 @@ impl Transport {
     }
 
     pub(crate) fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, Error> {
+        let response = self.open(request, self.config.timeout)?;
+        self.read_all(response)
+    }
+
+    /// Sends a request whose body is `reader` (a streamed upload).
+    pub(crate) fn send_reader(
+        &self,
+        request: Request<Vec<u8>>,
+        reader: &mut dyn Read,
+    ) -> Result<Response<Vec<u8>>, Error> {
+        let (parts, _) = request.into_parts();
+        let request = Request::from_parts(parts, ureq::SendBody::from_reader(reader));
+        // A streamed transfer may take as long as it needs; the connect timeout still applies.
+        let response = self.open(request, None)?;
+        self.read_all(response)
+    }
+
+    /// Sends a request and hands back the answer with its body unread (a streamed download).
+    pub(crate) fn open_stream(
+        &self,
+        request: Request<Vec<u8>>,
+    ) -> Result<Response<ureq::Body>, Error> {
+        self.open(request, None)
+    }
+
+    fn open<S: ureq::AsSendBody>(
+        &self,
+        request: Request<S>,
+        timeout: impl Into<Option<Duration>>,
+    ) -> Result<Response<ureq::Body>, Error> {
         let request = self
             .agent
             .configure_request(request)
             // 4xx and 5xx are answers that proto reads, not transport errors.
             .http_status_as_error(false)
             .allow_non_standard_methods(true)
-            .timeout_global(Some(self.config.timeout))
+            .timeout_global(timeout.into())
             .timeout_connect(Some(self.config.connect_timeout))
             .build();
-        let response = self.agent.run(request).map_err(transport_error)?;
+        self.agent.run(request).map_err(transport_error)
+    }
+
+    /// Reads a whole body, within the limit.
+    pub(crate) fn read_all(
+        &self,
+        response: Response<ureq::Body>,
+    ) -> Result<Response<Vec<u8>>, Error> {
         let (parts, mut body) = response.into_parts();
         let bytes = body
             .with_config()

@@ -965,3 +965,34 @@ content-type: image/png\r\n\r\n\u{89}PNG\r\n\u{1a}\n\r\n--BOUNDARY--\r\n";
         assert!(import(&base(), " ", &FileMeta::new()).is_err());
     }
 }
+
+/// How far a transfer (upload or download) has got: bytes done, and the total when known.
+/// The drivers report it to a progress callback as the bytes move.
+///
+/// ```
+/// use directus_proto::files::Progress;
+/// let p = Progress { done: 50, total: Some(200) };
+/// assert_eq!(p.fraction(), Some(0.25));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// Bytes moved so far.
+    pub done: u64,
+    /// All the bytes, when known (the file's size, or the answer's `Content-Length`).
+    pub total: Option<u64>,
+}
+
+impl Progress {
+    /// `done / total`, when the total is known and not zero.
+    ///
+    /// ```
+    /// # use directus_proto::files::Progress;
+    /// assert_eq!(Progress { done: 1, total: None }.fraction(), None);
+    /// ```
+    pub fn fraction(&self) -> Option<f64> {
+        match self.total {
+            Some(total) if total > 0 => Some(self.done as f64 / total as f64),
+            _ => None,
+        }
+    }
+}

@@ -52,7 +52,7 @@ pub use auth::{Credentials, Secret};
 pub use cache::CacheConfig;
 pub use collection::{CollectionRef, Key};
 pub use error::{ApiError, ApiErrorItem, Error, ErrorCode, TransportError, TransportErrorKind};
-pub use files::{FileMeta, StreamedFile, UploadFile};
+pub use files::{FileMeta, Progress, StreamedFile, UploadFile};
 pub use filter::{F, Filter, FilterError};
 pub use items::{Items, Pager};
 pub use model::Item;

@@ -1,0 +1,443 @@
+//! Files and assets: uploads (in memory or streamed from a path or reader, with progress),
+//! content replacement, imports, metadata, folders by name, and streamed downloads.
+
+use std::fs;
+use std::io::{self, Read, Write};
+use std::path::Path;
+use std::sync::Arc;
+
+use directus_proto::assets;
+pub use directus_proto::assets::{AssetHead, AssetTransform, Fit, Format};
+use directus_proto::files;
+pub use directus_proto::files::{FileMeta, Progress, StreamedFile, UploadFile};
+use directus_proto::media::SNIFF_LEN;
+use directus_proto::models::{File, Folder};
+use directus_proto::multipart::Streaming;
+use directus_proto::{
+    Error, F, Items, Key, Operation, Page, Query, TransportError, TransportErrorKind,
+};
+use http::{HeaderValue, header};
+
+use crate::Directus;
+
+type Callback = Arc<dyn Fn(Progress) + Send + Sync>;
+
+/// The files of the server; see [`Directus::files`].
+///
+/// ```no_run
+/// use directus_blocking::{Directus, files::StreamedFile};
+///
+/// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+/// let report = directus
+///     .files()
+///     .on_progress(|p| eprintln!("{} of {:?} bytes", p.done, p.total))
+///     .upload_path("report.pdf", StreamedFile::new("report.pdf").title("Q3 report"))?;
+/// # Ok::<(), directus_blocking::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Files<'a> {
+    client: &'a Directus,
+    progress: Option<Callback>,
+}
+
+impl std::fmt::Debug for Files<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Files")
+            .field("progress", &self.progress.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+fn io_error(what: &str, error: io::Error) -> Error {
+    TransportError::new(TransportErrorKind::Io, format!("{what}: {error}"))
+        .with_source(error)
+        .into()
+}
+
+/// Counts the bytes that pass and reports them.
+struct Counting<'p, T> {
+    inner: T,
+    progress: Progress,
+    callback: Option<&'p Callback>,
+}
+
+impl<T> Counting<'_, T> {
+    fn advance(&mut self, n: usize) {
+        self.progress.done += n as u64;
+        if let Some(callback) = self.callback
+            && n > 0
+        {
+            callback(self.progress);
+        }
+    }
+}
+
+impl<T: Read> Read for Counting<'_, T> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.advance(n);
+        Ok(n)
+    }
+}
+
+impl<T: Write> Write for Counting<'_, T> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.advance(n);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Reads up to `SNIFF_LEN` bytes: the head the media type is detected from.
+fn read_head(reader: &mut dyn Read) -> io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(SNIFF_LEN);
+    reader.take(SNIFF_LEN as u64).read_to_end(&mut head)?;
+    Ok(head)
+}
+
+impl<'a> Files<'a> {
+    pub(crate) fn new(client: &'a Directus) -> Self {
+        Files {
+            client,
+            progress: None,
+        }
+    }
+
+    /// Reports the progress of the streamed uploads and downloads of this handle.
+    ///
+    /// ```
+    /// # use directus_blocking::Directus;
+    /// let directus = Directus::with_token("http://127.0.0.1:8055", "t").unwrap();
+    /// let files = directus.files().on_progress(|p| println!("{:?}", p.fraction()));
+    /// # let _ = files;
+    /// ```
+    pub fn on_progress(mut self, callback: impl Fn(Progress) + Send + Sync + 'static) -> Self {
+        self.progress = Some(Arc::new(callback));
+        self
+    }
+
+    /// Uploads a file held in memory. Its media type is the given one, else detected from its
+    /// bytes, else from its name.
+    ///
+    /// ```no_run
+    /// # use directus_blocking::{Directus, UploadFile};
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// let file = directus.files().upload(&UploadFile::new("hello.txt", b"hello".to_vec()).title("Hello"))?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn upload(&self, file: &UploadFile) -> crate::Result<Option<File>> {
+        self.client
+            .run(files::upload(self.client.base_url(), file)?)
+    }
+
+    /// Uploads several files in one request, each with its own metadata.
+    ///
+    /// ```no_run
+    /// # use directus_blocking::{Directus, UploadFile};
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// let files = [UploadFile::new("a.txt", b"a".to_vec()), UploadFile::new("b.txt", b"b".to_vec())];
+    /// let uploaded = directus.files().upload_many(&files)?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn upload_many(&self, files: &[UploadFile]) -> crate::Result<Option<Vec<File>>> {
+        self.client
+            .run(files::upload_many(self.client.base_url(), files)?)
+    }
+
+    /// Uploads into the folder named `folder` (looked up first; an unknown or ambiguous name is
+    /// an error and nothing is uploaded).
+    ///
+    /// ```no_run
+    /// # use directus_blocking::{Directus, UploadFile};
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// directus.files().upload_into("documents", &UploadFile::new("a.txt", b"a".to_vec()))?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn upload_into(&self, folder: &str, file: &UploadFile) -> crate::Result<Option<File>> {
+        let folder = self.folder(folder)?;
+        let id = folder
+            .id
+            .ok_or_else(|| Error::InvalidInput("the folder was read without its key".into()))?;
+        self.upload(&file.clone().folder(id))
+    }
+
+    /// Streams a file from disk: memory stays small whatever the file's size.
+    ///
+    /// ```no_run
+    /// # use directus_blocking::{Directus, files::StreamedFile};
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// directus.files().upload_path("movie.mp4", StreamedFile::new("movie.mp4"))?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn upload_path(
+        &self,
+        path: impl AsRef<Path>,
+        file: StreamedFile,
+    ) -> crate::Result<Option<File>> {
+        let (reader, file) = open(path.as_ref(), file)?;
+        self.upload_reader(reader, file)
+    }
+
+    /// Streams a file from any reader (give [`StreamedFile::length`] when known: the request
+    /// then carries a `Content-Length` and the progress a total).
+    ///
+    /// ```no_run
+    /// # use directus_blocking::{Directus, files::StreamedFile};
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// let data: &[u8] = b"a,b\n1,2\n";
+    /// directus.files().upload_reader(data, StreamedFile::new("t.csv").length(8))?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn upload_reader(
+        &self,
+        mut reader: impl Read,
+        file: StreamedFile,
+    ) -> crate::Result<Option<File>> {
+        let head = read_head(&mut reader).map_err(|e| io_error("reading the file", e))?;
+        let (op, body) = files::upload_stream(self.client.base_url(), &file, &head)?.into_parts();
+        self.send_streamed(op, &body, head.as_slice().chain(reader))
+    }
+
+    /// Replaces a file's content (in memory), keeping its key.
+    ///
+    /// ```no_run
+    /// # use directus_blocking::{Directus, UploadFile};
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// directus.files().replace("f1", &UploadFile::new("a.txt", b"new".to_vec()))?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn replace(&self, id: impl Into<Key>, file: &UploadFile) -> crate::Result<Option<File>> {
+        self.client
+            .run(files::replace(self.client.base_url(), id, file)?)
+    }
+
+    /// Replaces a file's content, streamed from disk.
+    ///
+    /// ```no_run
+    /// # use directus_blocking::{Directus, files::StreamedFile};
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// directus.files().replace_path("f1", "new.pdf", StreamedFile::new("new.pdf"))?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn replace_path(
+        &self,
+        id: impl Into<Key>,
+        path: impl AsRef<Path>,
+        file: StreamedFile,
+    ) -> crate::Result<Option<File>> {
+        let (mut reader, file) = open(path.as_ref(), file)?;
+        let head = read_head(&mut reader).map_err(|e| io_error("reading the file", e))?;
+        let (op, body) =
+            files::replace_stream(self.client.base_url(), id, &file, &head)?.into_parts();
+        self.send_streamed(op, &body, head.as_slice().chain(reader))
+    }
+
+    fn send_streamed(
+        &self,
+        op: Operation<Option<File>>,
+        body: &Streaming,
+        content: impl Read,
+    ) -> crate::Result<Option<File>> {
+        let total = body.content_length();
+        let mut content = Some(content);
+        let call = self.client.session_state().call(op);
+        self.client.drive_with(call, |_, mut request| {
+            // The content can be read once: a second send (after a refused token) says so.
+            let content = content.take().ok_or_else(|| {
+                Error::InvalidInput(
+                    "the server refused the token after a streamed upload was sent; nothing was stored, upload again"
+                        .into(),
+                )
+            })?;
+            if let Some(total) = total {
+                request
+                    .headers_mut()
+                    .insert(header::CONTENT_LENGTH, HeaderValue::from(total));
+            }
+            let mut reader = Counting {
+                inner: body.preamble().chain(content).chain(body.epilogue()),
+                progress: Progress { done: 0, total },
+                callback: self.progress.as_ref(),
+            };
+            self.client.transport().send_reader(request, &mut reader)
+        })
+    }
+
+    /// Asks the server to fetch a file from a URL.
+    ///
+    /// ```no_run
+    /// # use directus_blocking::{Directus, FileMeta};
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// directus.files().import("https://example.com/logo.png", &FileMeta::new().title("Logo"))?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn import(&self, url: &str, meta: &FileMeta) -> crate::Result<Option<File>> {
+        self.client
+            .run(files::import(self.client.base_url(), url, meta)?)
+    }
+
+    /// Reads a file's metadata.
+    ///
+    /// ```no_run
+    /// # use directus_blocking::{Directus, Query};
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// let file = directus.files().read("f1", &Query::new())?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn read(&self, id: impl Into<Key>, query: &Query) -> crate::Result<File> {
+        self.client
+            .run(files::read(self.client.base_url(), id, query)?)
+    }
+
+    /// Lists files.
+    ///
+    /// ```no_run
+    /// # use directus_blocking::{Directus, Query};
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// let page = directus.files().list(&Query::new().limit(10))?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn list(&self, query: &Query) -> crate::Result<Page<File>> {
+        self.client.run(files::list(self.client.base_url(), query)?)
+    }
+
+    /// Updates a file's metadata.
+    ///
+    /// ```no_run
+    /// # use directus_blocking::{Directus, FileMeta};
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// directus.files().update("f1", &FileMeta::new().title("New title"))?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn update(&self, id: impl Into<Key>, meta: &FileMeta) -> crate::Result<Option<File>> {
+        self.client
+            .run(files::update(self.client.base_url(), id, meta)?)
+    }
+
+    /// Deletes a file (its record and its content).
+    ///
+    /// ```no_run
+    /// # use directus_blocking::Directus;
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// directus.files().delete("f1")?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn delete(&self, id: impl Into<Key>) -> crate::Result<()> {
+        self.client.run(files::delete(self.client.base_url(), id)?)
+    }
+
+    /// The folder of this name; an unknown or ambiguous name is an [`Error::InvalidInput`]
+    /// that names it.
+    ///
+    /// ```no_run
+    /// # use directus_blocking::Directus;
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// let documents = directus.files().folder("documents")?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn folder(&self, name: &str) -> crate::Result<Folder> {
+        let query = Query::new().filter(F::eq("name", name)).limit(2);
+        let found = self.client.run(
+            Items::<Folder>::of()
+                .with_query(query)
+                .read(self.client.base_url())?,
+        )?;
+        files::pick_folder(name, found.into_items())
+    }
+
+    /// The URL of an asset with transforms, for web pages (it carries no token: add one the
+    /// page may show, or serve public files).
+    ///
+    /// ```
+    /// # use directus_blocking::{AssetTransform, Directus};
+    /// let directus = Directus::with_token("http://127.0.0.1:8055", "t").unwrap();
+    /// let url = directus.files().url("f1", &AssetTransform::new().width(64)).unwrap();
+    /// assert_eq!(url, "http://127.0.0.1:8055/assets/f1?width=64");
+    /// ```
+    pub fn url(&self, id: &str, transform: &AssetTransform) -> crate::Result<String> {
+        assets::asset_url(self.client.base_url(), id, transform)
+    }
+
+    /// Downloads an asset into `writer`, streamed: memory stays small whatever its size.
+    /// Answers the head of the answer (type, length, file name).
+    ///
+    /// ```no_run
+    /// # use directus_blocking::{AssetTransform, Directus};
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// let mut thumbnail = Vec::new();
+    /// directus.files().download("f1", &AssetTransform::new().width(64), &mut thumbnail)?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn download(
+        &self,
+        id: &str,
+        transform: &AssetTransform,
+        writer: impl Write,
+    ) -> crate::Result<AssetHead> {
+        let op = assets::download(self.client.base_url(), id, transform)?;
+        let mut writer = Some(writer);
+        let mut head = None;
+        let call = self.client.session_state().call(op);
+        self.client.drive_with(call, |_, request| {
+            let response = self.client.transport().open_stream(request)?;
+            let Some(found) = assets::asset_head(&response) else {
+                // An error answer: read it whole and let the call decide (refresh, or error).
+                return self.client.transport().read_all(response);
+            };
+            let writer = writer
+                .take()
+                .ok_or_else(|| Error::InvalidInput("the download was already written".into()))?;
+            let mut counting = Counting {
+                inner: writer,
+                progress: Progress {
+                    done: 0,
+                    total: found.content_length,
+                },
+                callback: self.progress.as_ref(),
+            };
+            let (parts, body) = response.into_parts();
+            io::copy(&mut body.into_reader(), &mut counting)
+                .map_err(|e| io_error("downloading the asset", e))?;
+            counting
+                .flush()
+                .map_err(|e| io_error("writing the asset", e))?;
+            head = Some(found);
+            Ok(http::Response::from_parts(parts, Vec::new()))
+        })?;
+        head.ok_or_else(|| Error::InvalidInput("the download produced no answer".into()))
+    }
+
+    /// Downloads an asset into a file (created or truncated), streamed.
+    ///
+    /// ```no_run
+    /// # use directus_blocking::{AssetTransform, Directus};
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// directus.files().download_to_file("f1", &AssetTransform::new(), "copy.pdf")?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn download_to_file(
+        &self,
+        id: &str,
+        transform: &AssetTransform,
+        path: impl AsRef<Path>,
+    ) -> crate::Result<AssetHead> {
+        let file = fs::File::create(path.as_ref())
+            .map_err(|e| io_error(&format!("creating {}", path.as_ref().display()), e))?;
+        self.download(id, transform, io::BufWriter::new(file))
+    }
+}
+
+/// Opens a file for a streamed upload; its length and name fill what `file` left out.
+fn open(path: &Path, file: StreamedFile) -> crate::Result<(fs::File, StreamedFile)> {
+    let handle =
+        fs::File::open(path).map_err(|e| io_error(&format!("opening {}", path.display()), e))?;
+    let length = handle
+        .metadata()
+        .map_err(|e| io_error(&format!("reading {}", path.display()), e))?
+        .len();
+    Ok((handle, file.length(length)))
+}
