@@ -295,20 +295,29 @@ impl Directus {
     }
 
     fn drive<E: Exchange>(&self, exchange: E) -> crate::Result<E::Output> {
-        self.drive_with(exchange, |exchange, request| self.send(exchange, request))
+        self.drive_with(exchange, |request| self.inner.transport.send(request))
     }
 
     /// Runs an exchange, sending its requests with `send` (the plain transport, or one that
-    /// streams a body in or out).
+    /// streams a body in or out). A transport failure is retried once when the exchange allows
+    /// it (reads only).
     pub(crate) fn drive_with<E: Exchange>(
         &self,
         mut exchange: E,
-        mut send: impl FnMut(&mut E, http::Request<Vec<u8>>) -> crate::Result<http::Response<Vec<u8>>>,
+        mut send: impl FnMut(http::Request<Vec<u8>>) -> crate::Result<http::Response<Vec<u8>>>,
     ) -> crate::Result<E::Output> {
         let mut answer = None;
         loop {
             match exchange.step(answer.take(), Instant::now())? {
-                Step::Send(request) => answer = Some(send(&mut exchange, request)?),
+                Step::Send(request) => {
+                    answer = Some(match send(request) {
+                        Err(Error::Transport(err)) => match exchange.retry_after(&err) {
+                            Some(again) => send(again)?,
+                            None => return Err(Error::Transport(err)),
+                        },
+                        other => other?,
+                    })
+                }
                 Step::Refresh(seen) => self.refresh_after(seen)?,
                 Step::Done(value) => return Ok(value),
             }
@@ -317,20 +326,6 @@ impl Directus {
 
     pub(crate) fn transport(&self) -> &Transport {
         &self.inner.transport
-    }
-
-    fn send<E: Exchange>(
-        &self,
-        exchange: &mut E,
-        request: http::Request<Vec<u8>>,
-    ) -> crate::Result<http::Response<Vec<u8>>> {
-        match self.inner.transport.send(request) {
-            Err(Error::Transport(err)) => match exchange.retry_after(&err) {
-                Some(again) => self.inner.transport.send(again),
-                None => Err(Error::Transport(err)),
-            },
-            other => other,
-        }
     }
 
     /// Single flight: the first caller refreshes, the others wait on the lane and find the

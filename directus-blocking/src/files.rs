@@ -245,7 +245,7 @@ impl<'a> Files<'a> {
         let total = body.content_length();
         let mut content = Some(content);
         let call = self.client.session_state().call(op);
-        self.client.drive_with(call, |_, mut request| {
+        self.client.drive_with(call, |mut request| {
             // The content can be read once: a second send (after a refused token) says so.
             let content = content.take().ok_or_else(|| {
                 Error::InvalidInput(
@@ -379,36 +379,37 @@ impl<'a> Files<'a> {
         writer: impl Write,
     ) -> crate::Result<AssetHead> {
         let op = assets::download(self.client.base_url(), id, transform)?;
-        let mut writer = Some(writer);
-        let mut head = None;
+        let mut opened = None;
         let call = self.client.session_state().call(op);
-        self.client.drive_with(call, |_, request| {
+        self.client.drive_with(call, |request| {
             let response = self.client.transport().open_stream(request)?;
-            let Some(found) = assets::asset_head(&response) else {
+            match assets::asset_head(&response) {
+                Some(head) => {
+                    // A success: keep the unread body for after the call, and answer its head.
+                    let (parts, body) = response.into_parts();
+                    opened = Some((head, body));
+                    Ok(http::Response::from_parts(parts, Vec::new()))
+                }
                 // An error answer: read it whole and let the call decide (refresh, or error).
-                return self.client.transport().read_all(response);
-            };
-            let writer = writer
-                .take()
-                .ok_or_else(|| Error::InvalidInput("the download was already written".into()))?;
-            let mut counting = Counting {
-                inner: writer,
-                progress: Progress {
-                    done: 0,
-                    total: found.content_length,
-                },
-                callback: self.progress.as_ref(),
-            };
-            let (parts, body) = response.into_parts();
-            io::copy(&mut body.into_reader(), &mut counting)
-                .map_err(|e| io_error("downloading the asset", e))?;
-            counting
-                .flush()
-                .map_err(|e| io_error("writing the asset", e))?;
-            head = Some(found);
-            Ok(http::Response::from_parts(parts, Vec::new()))
+                None => self.client.transport().read_all(response),
+            }
         })?;
-        head.ok_or_else(|| Error::InvalidInput("the download produced no answer".into()))
+        let (head, body) =
+            opened.ok_or_else(|| Error::InvalidInput("the download got no answer".into()))?;
+        let mut counting = Counting {
+            inner: writer,
+            progress: Progress {
+                done: 0,
+                total: head.content_length,
+            },
+            callback: self.progress.as_ref(),
+        };
+        io::copy(&mut body.into_reader(), &mut counting)
+            .map_err(|e| io_error("downloading the asset", e))?;
+        counting
+            .flush()
+            .map_err(|e| io_error("writing the asset", e))?;
+        Ok(head)
     }
 
     /// Downloads an asset into a file (created or truncated), streamed.

@@ -1948,8 +1948,49 @@ pub fn crud_uuid_keys<D: Driver>(d: &D) {
     assert!(read_run().is_empty());
 }
 
+/// A lock shared by the test processes on this machine (a file created with `create_new`),
+/// for the few scenarios that write a shared row. A lock left by a killed process is taken over
+/// after two minutes.
+#[derive(Debug)]
+pub struct FileLock(std::path::PathBuf);
+
+impl FileLock {
+    /// Waits for the lock called `name`.
+    pub fn acquire(name: &str) -> FileLock {
+        let path = std::env::temp_dir().join(format!("{name}.lock"));
+        loop {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(_) => return FileLock(path),
+                Err(_) => {
+                    let stale = std::fs::metadata(&path)
+                        .and_then(|m| m.modified())
+                        .ok()
+                        .and_then(|t| t.elapsed().ok())
+                        .is_some_and(|age| age > std::time::Duration::from_secs(120));
+                    if stale {
+                        let _ = std::fs::remove_file(&path);
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+            }
+        }
+    }
+}
+
+impl Drop for FileLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
 /// The singleton: read, update, read back, restore.
 pub fn singleton_round_trip<D: Driver>(d: &D) {
+    // The singleton is one row for everybody: one writer at a time across test processes.
+    let _lock = FileLock::acquire("drs-singleton");
     let before = d.singleton_read(SETTINGS).unwrap();
     assert!(before.is_object(), "{before}");
     assert!(before.get("site_name").is_some(), "{before}");

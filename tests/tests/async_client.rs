@@ -85,6 +85,18 @@ fn chaining_api() {
             .await
             .unwrap();
         assert_eq!(one, serde_json::json!({"name": "Cherry Cola"}));
+
+        // writes answer the written row shaped by `fields`
+        let written: Option<Value> = d
+            .collection(PRODUCTS)
+            .fields(["id", "stock"])
+            .update(s.ids[3], &serde_json::json!({"stock": 6}))
+            .await
+            .unwrap();
+        assert_eq!(
+            written,
+            Some(serde_json::json!({"id": s.ids[3], "stock": 6}))
+        );
     });
 }
 

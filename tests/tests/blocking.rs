@@ -78,6 +78,17 @@ fn chaining_api() {
         .read_one(s.ids[3])
         .unwrap();
     assert_eq!(one, serde_json::json!({"name": "Cherry Cola"}));
+
+    // writes answer the written row shaped by `fields`
+    let written: Option<Value> = d
+        .collection(PRODUCTS)
+        .fields(["id", "stock"])
+        .update(s.ids[3], &serde_json::json!({"stock": 6}))
+        .unwrap();
+    assert_eq!(
+        written,
+        Some(serde_json::json!({"id": s.ids[3], "stock": 6}))
+    );
 }
 
 /// Two users on one ureq agent: the admin reads drs_secrets, the reader is refused.
