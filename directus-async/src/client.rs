@@ -1,5 +1,6 @@
 //! [`Directus`]: a session on one server, driven over an async [`HttpClient`].
 
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Instant;
@@ -17,10 +18,10 @@ use serde_json::Value;
 use crate::collection::{Collection, Singleton};
 use crate::transport::{Config, HttpClient};
 
-struct Inner {
-    session: Session,
-    http: Arc<dyn HttpClient>,
-    config: Config,
+pub(crate) struct Inner {
+    pub(crate) session: Session,
+    pub(crate) http: Arc<dyn HttpClient>,
+    pub(crate) config: Config,
     /// Held while a refresh, login or logout is in flight: one at a time per session.
     refresh_lane: Mutex<()>,
 }
@@ -275,8 +276,32 @@ impl Directus {
         &self.inner.session
     }
 
-    pub(crate) fn base(&self) -> &BaseUrl {
+    /// The server's base URL, for building operations of `directus_proto` to [`run`](Self::run).
+    ///
+    /// ```
+    /// # use directus_async::Directus;
+    /// let directus = Directus::with_token("http://127.0.0.1:8055/", "t").unwrap();
+    /// assert_eq!(directus.base_url().as_str(), "http://127.0.0.1:8055");
+    /// ```
+    pub fn base_url(&self) -> &BaseUrl {
         self.inner.session.base()
+    }
+
+    pub(crate) fn inner(&self) -> &Arc<Inner> {
+        &self.inner
+    }
+
+    /// The files and assets of the server.
+    ///
+    /// ```no_run
+    /// # use directus_async::{Directus, UploadFile};
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// directus.files().upload(&UploadFile::new("a.txt", b"a".to_vec())).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn files(&self) -> crate::files::Files<'_> {
+        crate::files::Files::new(self)
     }
 
     /// Runs any operation built by `directus_proto` in this session.
@@ -394,7 +419,7 @@ impl Directus {
     /// ```
     pub async fn me(&self) -> crate::Result<Value> {
         self.run(Operation::get(
-            self.base(),
+            self.base_url(),
             "/users/me",
             directus_proto::response::data,
         ))
@@ -412,7 +437,12 @@ impl Directus {
     /// ```
     pub async fn ping(&self) -> crate::Result<String> {
         self.run(
-            Operation::get(self.base(), "/server/ping", directus_proto::response::text).anonymous(),
+            Operation::get(
+                self.base_url(),
+                "/server/ping",
+                directus_proto::response::text,
+            )
+            .anonymous(),
         )
         .await
     }
@@ -431,7 +461,7 @@ impl Directus {
         email: &str,
         reset_url: Option<&str>,
     ) -> crate::Result<()> {
-        self.run(auth::password_request(self.base(), email, reset_url)?)
+        self.run(auth::password_request(self.base_url(), email, reset_url)?)
             .await
     }
 
@@ -446,7 +476,7 @@ impl Directus {
     /// ```
     pub async fn reset_password(&self, token: &str, password: &str) -> crate::Result<()> {
         self.run(auth::password_reset(
-            self.base(),
+            self.base_url(),
             &token.into(),
             &password.into(),
         )?)
@@ -467,28 +497,39 @@ impl Directus {
 }
 
 impl Inner {
-    async fn drive<E: Exchange>(self: &Arc<Self>, mut exchange: E) -> crate::Result<E::Output> {
+    async fn drive<E: Exchange>(self: &Arc<Self>, exchange: E) -> crate::Result<E::Output> {
+        self.drive_with(exchange, |request| self.http.send(request, &self.config))
+            .await
+    }
+
+    /// Runs an exchange, sending its requests with `send` (the plain transport, or one that
+    /// streams a body in or out). A transport failure is retried once when the exchange allows
+    /// it (reads only).
+    pub(crate) async fn drive_with<E, F, Fut>(
+        self: &Arc<Self>,
+        mut exchange: E,
+        mut send: F,
+    ) -> crate::Result<E::Output>
+    where
+        E: Exchange,
+        F: FnMut(http::Request<Vec<u8>>) -> Fut,
+        Fut: Future<Output = crate::Result<http::Response<Vec<u8>>>>,
+    {
         let mut answer = None;
         loop {
             match exchange.step(answer.take(), Instant::now())? {
-                Step::Send(request) => answer = Some(self.send(&mut exchange, request).await?),
+                Step::Send(request) => {
+                    answer = Some(match send(request).await {
+                        Err(Error::Transport(err)) => match exchange.retry_after(&err) {
+                            Some(again) => send(again).await?,
+                            None => return Err(Error::Transport(err)),
+                        },
+                        other => other?,
+                    })
+                }
                 Step::Refresh(seen) => Inner::refresh_after(self, seen).await?,
                 Step::Done(value) => return Ok(value),
             }
-        }
-    }
-
-    async fn send<E: Exchange>(
-        &self,
-        exchange: &mut E,
-        request: http::Request<Vec<u8>>,
-    ) -> crate::Result<http::Response<Vec<u8>>> {
-        match self.http.send(request, &self.config).await {
-            Err(Error::Transport(err)) => match exchange.retry_after(&err) {
-                Some(again) => self.http.send(again, &self.config).await,
-                None => Err(Error::Transport(err)),
-            },
-            other => other,
         }
     }
 

@@ -80,7 +80,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     /// ```
     pub async fn read(&self) -> crate::Result<Page<T>> {
         self.client
-            .run(self.items().read(self.client.base())?)
+            .run(self.items().read(self.client.base_url())?)
             .await
     }
 
@@ -95,7 +95,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     /// ```
     pub async fn read_one(&self, key: impl Into<Key>) -> crate::Result<T> {
         self.client
-            .run(self.items().read_one(self.client.base(), key)?)
+            .run(self.items().read_one(self.client.base_url(), key)?)
             .await
     }
 
@@ -126,7 +126,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
             if failed {
                 return None;
             }
-            let page = match pager.next_read(client.base())? {
+            let page = match pager.next_read(client.base_url())? {
                 Ok(op) => client.run(op).await,
                 Err(err) => Err(err),
             };
@@ -155,7 +155,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     /// ```
     pub async fn create<B: Serialize + ?Sized>(&self, item: &B) -> crate::Result<Option<T>> {
         self.client
-            .run(self.items().create(self.client.base(), item)?)
+            .run(self.items().create(self.client.base_url(), item)?)
             .await
     }
 
@@ -171,7 +171,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     /// ```
     pub async fn create_many<B: Serialize>(&self, items: &[B]) -> crate::Result<Option<Vec<T>>> {
         self.client
-            .run(self.items().create_many(self.client.base(), items)?)
+            .run(self.items().create_many(self.client.base_url(), items)?)
             .await
     }
 
@@ -190,7 +190,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
         patch: &B,
     ) -> crate::Result<Option<T>> {
         self.client
-            .run(self.items().update(self.client.base(), key, patch)?)
+            .run(self.items().update(self.client.base_url(), key, patch)?)
             .await
     }
 
@@ -209,7 +209,10 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
         patch: &B,
     ) -> crate::Result<Option<Vec<T>>> {
         self.client
-            .run(self.items().update_many(self.client.base(), keys, patch)?)
+            .run(
+                self.items()
+                    .update_many(self.client.base_url(), keys, patch)?,
+            )
             .await
     }
 
@@ -232,7 +235,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
         self.client
             .run(
                 self.items()
-                    .update_by_query(self.client.base(), filter, patch)?,
+                    .update_by_query(self.client.base_url(), filter, patch)?,
             )
             .await
     }
@@ -248,7 +251,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     /// ```
     pub async fn delete(&self, key: impl Into<Key>) -> crate::Result<()> {
         self.client
-            .run(self.items().delete(self.client.base(), key)?)
+            .run(self.items().delete(self.client.base_url(), key)?)
             .await
     }
 
@@ -266,7 +269,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
         keys: impl IntoIterator<Item = K>,
     ) -> crate::Result<()> {
         self.client
-            .run(self.items().delete_many(self.client.base(), keys)?)
+            .run(self.items().delete_many(self.client.base_url(), keys)?)
             .await
     }
 
@@ -281,7 +284,10 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     /// ```
     pub async fn delete_by_query(&self, filter: impl Into<Filter>) -> crate::Result<()> {
         self.client
-            .run(self.items().delete_by_query(self.client.base(), filter)?)
+            .run(
+                self.items()
+                    .delete_by_query(self.client.base_url(), filter)?,
+            )
             .await
     }
 
@@ -293,7 +299,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     /// directus.collection("a").limit(1).forget_cached();
     /// ```
     pub fn forget_cached(&self) {
-        if let Ok(op) = self.items().read(self.client.base()) {
+        if let Ok(op) = self.items().read(self.client.base_url()) {
             self.client.session_state().clear_cached(&op);
         }
     }
@@ -322,7 +328,7 @@ impl<'a, T: DeserializeOwned> Singleton<'a, T> {
     /// ```
     pub async fn read(&self) -> crate::Result<T> {
         self.client
-            .run(self.items.read_singleton(self.client.base())?)
+            .run(self.items.read_singleton(self.client.base_url())?)
             .await
     }
 
@@ -337,7 +343,7 @@ impl<'a, T: DeserializeOwned> Singleton<'a, T> {
     /// ```
     pub async fn update<B: Serialize + ?Sized>(&self, patch: &B) -> crate::Result<Option<T>> {
         self.client
-            .run(self.items.update_singleton(self.client.base(), patch)?)
+            .run(self.items.update_singleton(self.client.base_url(), patch)?)
             .await
     }
 }

@@ -52,16 +52,18 @@
 
 mod client;
 mod collection;
+pub mod files;
+mod system;
 mod transport;
 
 pub use client::{Builder, Directus};
 pub use collection::{Collection, Singleton};
 pub use directus_proto::{
-    Agg, AggFunc, AggregateRow, ApiError, CacheConfig, Credentials, Error, ErrorCode, ExportFormat,
-    F, Filter, FilterError, Item, Key, Meta, MetaCount, Order, Page, Query, Secret, TransportError,
-    TransportErrorKind,
+    Agg, AggFunc, AggregateRow, ApiError, AssetTransform, CacheConfig, Credentials, Error,
+    ErrorCode, ExportFormat, F, FileMeta, Filter, FilterError, Item, Key, Meta, MetaCount, Order,
+    Page, Query, Secret, TransportError, TransportErrorKind, UploadFile, models,
 };
-pub use transport::{Config, HttpClient};
+pub use transport::{ByteStream, Config, HttpClient};
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

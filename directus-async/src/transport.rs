@@ -4,7 +4,11 @@ use std::time::Duration;
 
 use directus_proto::Error;
 use futures_util::future::BoxFuture;
+use futures_util::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use http::{Request, Response};
+
+/// A body as a stream of byte chunks (streamed uploads and downloads).
+pub type ByteStream = BoxStream<'static, Result<Vec<u8>, Error>>;
 
 /// Timeouts and limits of the transport.
 ///
@@ -125,6 +129,38 @@ pub trait HttpClient: Send + Sync + 'static {
         request: Request<Vec<u8>>,
         config: &Config,
     ) -> BoxFuture<'_, Result<Response<Vec<u8>>, Error>>;
+
+    /// Sends the request with `body` streamed after it (the request's own body is empty) and
+    /// reads the answer. The default collects the body first; clients that can stream
+    /// override it.
+    fn send_streaming(
+        &self,
+        request: Request<Vec<u8>>,
+        body: ByteStream,
+        config: &Config,
+    ) -> BoxFuture<'_, Result<Response<Vec<u8>>, Error>> {
+        let config = *config;
+        Box::pin(async move {
+            let chunks: Vec<Vec<u8>> = body.try_collect().await?;
+            let (parts, _) = request.into_parts();
+            self.send(Request::from_parts(parts, chunks.concat()), &config)
+                .await
+        })
+    }
+
+    /// Sends the request and answers with the body unread, as a stream (a streamed download).
+    /// The default reads the whole body first; clients that can stream override it.
+    fn open(
+        &self,
+        request: Request<Vec<u8>>,
+        config: &Config,
+    ) -> BoxFuture<'_, Result<Response<ByteStream>, Error>> {
+        let config = *config;
+        Box::pin(async move {
+            let response = self.send(request, &config).await?;
+            Ok(response.map(|body| stream::once(async move { Ok(body) }).boxed()))
+        })
+    }
 }
 
 #[cfg(feature = "reqwest")]
@@ -156,6 +192,15 @@ mod reqwest_client {
         TransportError::new(kind, message).with_source(error).into()
     }
 
+    fn prepare<B: Into<reqwest::Body>>(
+        request: Request<B>,
+        timeout: Option<Duration>,
+    ) -> Result<reqwest::Request, Error> {
+        let mut request = reqwest::Request::try_from(request).map_err(transport_error)?;
+        *request.timeout_mut() = timeout;
+        Ok(request)
+    }
+
     impl HttpClient for reqwest::Client {
         fn send(
             &self,
@@ -163,27 +208,69 @@ mod reqwest_client {
             config: &Config,
         ) -> BoxFuture<'_, Result<Response<Vec<u8>>, Error>> {
             let limit = config.body_limit;
-            let timeout = config.timeout;
+            let request = prepare(request, Some(config.timeout));
             Box::pin(async move {
-                let mut request = reqwest::Request::try_from(request).map_err(transport_error)?;
-                *request.timeout_mut() = Some(timeout);
-                let mut response = self.execute(request).await.map_err(transport_error)?;
-                if response.content_length().is_some_and(|n| n > limit) {
-                    return Err(too_large(limit));
-                }
-                let mut body = Vec::new();
-                while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
-                    if body.len() as u64 + chunk.len() as u64 > limit {
-                        return Err(too_large(limit));
-                    }
-                    body.extend_from_slice(&chunk);
-                }
-                let mut answer = Response::new(body);
-                *answer.status_mut() = response.status();
-                *answer.headers_mut() = std::mem::take(response.headers_mut());
-                Ok(answer)
+                let response = self.execute(request?).await.map_err(transport_error)?;
+                read_limited(response, limit).await
             })
         }
+
+        fn send_streaming(
+            &self,
+            request: Request<Vec<u8>>,
+            body: ByteStream,
+            config: &Config,
+        ) -> BoxFuture<'_, Result<Response<Vec<u8>>, Error>> {
+            // A streamed transfer may take as long as it needs; the connect timeout applies.
+            let (parts, _) = request.into_parts();
+            let body = reqwest::Body::wrap_stream(body);
+            let request = prepare(Request::from_parts(parts, body), None);
+            let config = *config;
+            Box::pin(async move {
+                let response = self.execute(request?).await.map_err(transport_error)?;
+                read_limited(response, config.body_limit).await
+            })
+        }
+
+        fn open(
+            &self,
+            request: Request<Vec<u8>>,
+            _config: &Config,
+        ) -> BoxFuture<'_, Result<Response<ByteStream>, Error>> {
+            let request = prepare(request, None);
+            Box::pin(async move {
+                let mut response = self.execute(request?).await.map_err(transport_error)?;
+                let mut head = Response::new(());
+                *head.status_mut() = response.status();
+                *head.headers_mut() = std::mem::take(response.headers_mut());
+                let body = response
+                    .bytes_stream()
+                    .map(|chunk| chunk.map(Vec::from).map_err(transport_error))
+                    .boxed();
+                Ok(head.map(|()| body))
+            })
+        }
+    }
+
+    /// Reads a whole body, within the limit.
+    async fn read_limited(
+        mut response: reqwest::Response,
+        limit: u64,
+    ) -> Result<Response<Vec<u8>>, Error> {
+        if response.content_length().is_some_and(|n| n > limit) {
+            return Err(too_large(limit));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+            if body.len() as u64 + chunk.len() as u64 > limit {
+                return Err(too_large(limit));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let mut answer = Response::new(body);
+        *answer.status_mut() = response.status();
+        *answer.headers_mut() = std::mem::take(response.headers_mut());
+        Ok(answer)
     }
 
     fn too_large(limit: u64) -> Error {

@@ -1,0 +1,570 @@
+//! Files and assets: uploads (in memory, or streamed with progress), content replacement,
+//! imports, metadata, folders by name, and streamed downloads.
+
+use std::sync::{Arc, Mutex};
+
+use directus_proto::assets;
+pub use directus_proto::assets::{AssetHead, AssetTransform, Fit, Format};
+use directus_proto::files;
+pub use directus_proto::files::{FileMeta, Progress, StreamedFile, UploadFile};
+use directus_proto::models::{File, Folder};
+use directus_proto::multipart::Streaming;
+use directus_proto::{Error, F, Items, Key, Operation, Page, Query};
+use futures_util::stream::{self, StreamExt};
+use http::{HeaderValue, header};
+
+use crate::Directus;
+use crate::transport::ByteStream;
+
+type Callback = Arc<dyn Fn(Progress) + Send + Sync>;
+
+/// The files of the server; see [`Directus::files`].
+///
+/// ```no_run
+/// use directus_async::{Directus, files::StreamedFile};
+///
+/// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+/// let report = directus
+///     .files()
+///     .on_progress(|p| eprintln!("{} of {:?} bytes", p.done, p.total))
+///     .upload_path("report.pdf", StreamedFile::new("report.pdf").title("Q3 report"))
+///     .await?;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Files<'a> {
+    client: &'a Directus,
+    progress: Option<Callback>,
+}
+
+impl std::fmt::Debug for Files<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Files")
+            .field("progress", &self.progress.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Reports the bytes of a stream as they pass.
+fn counted(stream: ByteStream, total: Option<u64>, callback: Option<Callback>) -> ByteStream {
+    let mut done = 0u64;
+    stream
+        .inspect(move |chunk| {
+            if let (Ok(chunk), Some(callback)) = (chunk, &callback)
+                && !chunk.is_empty()
+            {
+                done += chunk.len() as u64;
+                callback(Progress { done, total });
+            }
+        })
+        .boxed()
+}
+
+impl<'a> Files<'a> {
+    pub(crate) fn new(client: &'a Directus) -> Self {
+        Files {
+            client,
+            progress: None,
+        }
+    }
+
+    /// Reports the progress of the streamed uploads and downloads of this handle.
+    ///
+    /// ```
+    /// # use directus_async::Directus;
+    /// let directus = Directus::with_token("http://127.0.0.1:8055", "t").unwrap();
+    /// let files = directus.files().on_progress(|p| println!("{:?}", p.fraction()));
+    /// ```
+    pub fn on_progress(mut self, callback: impl Fn(Progress) + Send + Sync + 'static) -> Self {
+        self.progress = Some(Arc::new(callback));
+        self
+    }
+
+    /// Uploads a file held in memory. Its media type is the given one, else detected from its
+    /// bytes, else from its name.
+    ///
+    /// ```no_run
+    /// # use directus_async::{Directus, UploadFile};
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// directus.files().upload(&UploadFile::new("hello.txt", b"hello".to_vec())).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn upload(&self, file: &UploadFile) -> crate::Result<Option<File>> {
+        self.client
+            .run(files::upload(self.client.base_url(), file)?)
+            .await
+    }
+
+    /// Uploads several files in one request, each with its own metadata.
+    ///
+    /// ```no_run
+    /// # use directus_async::{Directus, UploadFile};
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// let files = [UploadFile::new("a.txt", b"a".to_vec()), UploadFile::new("b.txt", b"b".to_vec())];
+    /// directus.files().upload_many(&files).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn upload_many(&self, files: &[UploadFile]) -> crate::Result<Option<Vec<File>>> {
+        self.client
+            .run(files::upload_many(self.client.base_url(), files)?)
+            .await
+    }
+
+    /// Uploads into the folder named `folder` (looked up first; an unknown or ambiguous name is
+    /// an error and nothing is uploaded).
+    ///
+    /// ```no_run
+    /// # use directus_async::{Directus, UploadFile};
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// directus.files().upload_into("documents", &UploadFile::new("a.txt", b"a".to_vec())).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn upload_into(
+        &self,
+        folder: &str,
+        file: &UploadFile,
+    ) -> crate::Result<Option<File>> {
+        let folder = self.folder(folder).await?;
+        let id = folder
+            .id
+            .ok_or_else(|| Error::InvalidInput("the folder was read without its key".into()))?;
+        self.upload(&file.clone().folder(id)).await
+    }
+
+    /// Uploads a stream of chunks, of which `head` are the first bytes (up to
+    /// [`SNIFF_LEN`](directus_proto::media::SNIFF_LEN), for detecting the media type) and
+    /// `rest` the others. Memory stays small whatever the size.
+    ///
+    /// ```no_run
+    /// # use directus_async::{Directus, files::StreamedFile};
+    /// use futures_util::{StreamExt, stream};
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// let rest = stream::iter([Ok(b"2\n".to_vec())]).boxed();
+    /// directus.files().upload_stream(b"a,b\n1,".to_vec(), rest, StreamedFile::new("t.csv").length(8)).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn upload_stream(
+        &self,
+        head: Vec<u8>,
+        rest: ByteStream,
+        file: StreamedFile,
+    ) -> crate::Result<Option<File>> {
+        let (op, body) = files::upload_stream(self.client.base_url(), &file, &head)?.into_parts();
+        self.send_streamed(op, body, head, rest).await
+    }
+
+    /// Replaces a file's content (in memory), keeping its key.
+    ///
+    /// ```no_run
+    /// # use directus_async::{Directus, UploadFile};
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// directus.files().replace("f1", &UploadFile::new("a.txt", b"new".to_vec())).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn replace(
+        &self,
+        id: impl Into<Key>,
+        file: &UploadFile,
+    ) -> crate::Result<Option<File>> {
+        self.client
+            .run(files::replace(self.client.base_url(), id, file)?)
+            .await
+    }
+
+    /// Replaces a file's content with a stream of chunks (see [`Files::upload_stream`]).
+    ///
+    /// ```no_run
+    /// # use directus_async::{Directus, files::StreamedFile};
+    /// use futures_util::{StreamExt, stream};
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// directus.files().replace_stream("f1", b"new".to_vec(), stream::empty().boxed(), StreamedFile::new("a.txt")).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn replace_stream(
+        &self,
+        id: impl Into<Key>,
+        head: Vec<u8>,
+        rest: ByteStream,
+        file: StreamedFile,
+    ) -> crate::Result<Option<File>> {
+        let (op, body) =
+            files::replace_stream(self.client.base_url(), id, &file, &head)?.into_parts();
+        self.send_streamed(op, body, head, rest).await
+    }
+
+    async fn send_streamed(
+        &self,
+        op: Operation<Option<File>>,
+        body: Streaming,
+        head: Vec<u8>,
+        rest: ByteStream,
+    ) -> crate::Result<Option<File>> {
+        let total = body.content_length();
+        let parts = stream::iter([Ok(body.preamble().to_vec()), Ok(head)])
+            .chain(rest)
+            .chain(stream::iter([Ok(body.epilogue().to_vec())]))
+            .boxed();
+        let mut content = Some(counted(parts, total, self.progress.clone()));
+        let inner = self.client.inner();
+        let call = inner.session.call(op);
+        inner
+            .drive_with(call, |mut request| {
+                // The content can be read once: a second send (after a refused token) says so.
+                let content = content.take();
+                async move {
+                    let content = content.ok_or_else(|| {
+                        Error::InvalidInput(
+                            "the server refused the token after a streamed upload was sent; nothing was stored, upload again"
+                                .into(),
+                        )
+                    })?;
+                    if let Some(total) = total {
+                        request
+                            .headers_mut()
+                            .insert(header::CONTENT_LENGTH, HeaderValue::from(total));
+                    }
+                    inner.http.send_streaming(request, content, &inner.config).await
+                }
+            })
+            .await
+    }
+
+    /// Asks the server to fetch a file from a URL.
+    ///
+    /// ```no_run
+    /// # use directus_async::{Directus, FileMeta};
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// directus.files().import("https://example.com/logo.png", &FileMeta::new()).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn import(&self, url: &str, meta: &FileMeta) -> crate::Result<Option<File>> {
+        self.client
+            .run(files::import(self.client.base_url(), url, meta)?)
+            .await
+    }
+
+    /// Reads a file's metadata.
+    ///
+    /// ```no_run
+    /// # use directus_async::{Directus, Query};
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// let file = directus.files().read("f1", &Query::new()).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn read(&self, id: impl Into<Key>, query: &Query) -> crate::Result<File> {
+        self.client
+            .run(files::read(self.client.base_url(), id, query)?)
+            .await
+    }
+
+    /// Lists files.
+    ///
+    /// ```no_run
+    /// # use directus_async::{Directus, Query};
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// let page = directus.files().list(&Query::new().limit(10)).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn list(&self, query: &Query) -> crate::Result<Page<File>> {
+        self.client
+            .run(files::list(self.client.base_url(), query)?)
+            .await
+    }
+
+    /// Updates a file's metadata.
+    ///
+    /// ```no_run
+    /// # use directus_async::{Directus, FileMeta};
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// directus.files().update("f1", &FileMeta::new().title("New title")).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn update(&self, id: impl Into<Key>, meta: &FileMeta) -> crate::Result<Option<File>> {
+        self.client
+            .run(files::update(self.client.base_url(), id, meta)?)
+            .await
+    }
+
+    /// Deletes a file (its record and its content).
+    ///
+    /// ```no_run
+    /// # use directus_async::Directus;
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// directus.files().delete("f1").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn delete(&self, id: impl Into<Key>) -> crate::Result<()> {
+        self.client
+            .run(files::delete(self.client.base_url(), id)?)
+            .await
+    }
+
+    /// The folder of this name; an unknown or ambiguous name is an [`Error::InvalidInput`]
+    /// that names it.
+    ///
+    /// ```no_run
+    /// # use directus_async::Directus;
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// let documents = directus.files().folder("documents").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn folder(&self, name: &str) -> crate::Result<Folder> {
+        let query = Query::new().filter(F::eq("name", name)).limit(2);
+        let found = self
+            .client
+            .run(
+                Items::<Folder>::of()
+                    .with_query(query)
+                    .read(self.client.base_url())?,
+            )
+            .await?;
+        files::pick_folder(name, found.into_items())
+    }
+
+    /// The URL of an asset with transforms, for web pages (it carries no token).
+    ///
+    /// ```
+    /// # use directus_async::{AssetTransform, Directus};
+    /// let directus = Directus::with_token("http://127.0.0.1:8055", "t").unwrap();
+    /// let url = directus.files().url("f1", &AssetTransform::new().width(64)).unwrap();
+    /// assert_eq!(url, "http://127.0.0.1:8055/assets/f1?width=64");
+    /// ```
+    pub fn url(&self, id: &str, transform: &AssetTransform) -> crate::Result<String> {
+        assets::asset_url(self.client.base_url(), id, transform)
+    }
+
+    /// Opens a download: the answer's head and its body as a stream of chunks (with progress),
+    /// read as you go.
+    ///
+    /// ```no_run
+    /// # use directus_async::{AssetTransform, Directus};
+    /// use futures_util::TryStreamExt;
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// let (head, body) = directus.files().download_stream("f1", &AssetTransform::new()).await?;
+    /// let bytes: Vec<Vec<u8>> = body.try_collect().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn download_stream(
+        &self,
+        id: &str,
+        transform: &AssetTransform,
+    ) -> crate::Result<(AssetHead, ByteStream)> {
+        let op = assets::download(self.client.base_url(), id, transform)?;
+        let opened = Mutex::new(None);
+        let inner = self.client.inner();
+        let call = inner.session.call(op);
+        inner
+            .drive_with(call, |request| {
+                let opened = &opened;
+                async move {
+                    let response = inner.http.open(request, &inner.config).await?;
+                    let (parts, body) = response.into_parts();
+                    let head_only = http::Response::from_parts(parts, Vec::new());
+                    match assets::asset_head(&head_only) {
+                        Some(head) => {
+                            // A success: keep the unread body for after the call.
+                            *opened.lock().unwrap_or_else(|p| p.into_inner()) = Some((head, body));
+                            Ok(head_only)
+                        }
+                        // An error answer: read it whole and let the call decide.
+                        None => {
+                            let chunks: Vec<Vec<u8>> =
+                                futures_util::TryStreamExt::try_collect(body).await?;
+                            let (parts, _) = head_only.into_parts();
+                            Ok(http::Response::from_parts(parts, chunks.concat()))
+                        }
+                    }
+                }
+            })
+            .await?;
+        let (head, body) = opened
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner())
+            .ok_or_else(|| Error::InvalidInput("the download got no answer".into()))?;
+        let total = head.content_length;
+        Ok((head, counted(body, total, self.progress.clone())))
+    }
+}
+
+#[cfg(feature = "tokio")]
+mod with_tokio {
+    use std::path::Path;
+
+    use directus_proto::media::SNIFF_LEN;
+    use directus_proto::{TransportError, TransportErrorKind};
+    use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+    use super::*;
+
+    fn io_error(what: &str, error: std::io::Error) -> Error {
+        TransportError::new(TransportErrorKind::Io, format!("{what}: {error}"))
+            .with_source(error)
+            .into()
+    }
+
+    /// Chunks of a reader.
+    fn chunks(reader: impl AsyncRead + Unpin + Send + 'static) -> ByteStream {
+        stream::unfold(reader, |mut reader| async move {
+            let mut buf = vec![0; 64 * 1024];
+            match reader.read(&mut buf).await {
+                Ok(0) => None,
+                Ok(n) => {
+                    buf.truncate(n);
+                    Some((Ok(buf), reader))
+                }
+                Err(e) => Some((Err(io_error("reading the file", e)), reader)),
+            }
+        })
+        .boxed()
+    }
+
+    async fn read_head(reader: &mut (impl AsyncRead + Unpin)) -> crate::Result<Vec<u8>> {
+        let mut head = Vec::with_capacity(SNIFF_LEN);
+        reader
+            .take(SNIFF_LEN as u64)
+            .read_to_end(&mut head)
+            .await
+            .map_err(|e| io_error("reading the file", e))?;
+        Ok(head)
+    }
+
+    async fn open(
+        path: &Path,
+        file: StreamedFile,
+    ) -> crate::Result<(tokio::fs::File, StreamedFile)> {
+        let handle = tokio::fs::File::open(path)
+            .await
+            .map_err(|e| io_error(&format!("opening {}", path.display()), e))?;
+        let length = handle
+            .metadata()
+            .await
+            .map_err(|e| io_error(&format!("reading {}", path.display()), e))?
+            .len();
+        Ok((handle, file.length(length)))
+    }
+
+    impl Files<'_> {
+        /// Streams a file from any reader (give [`StreamedFile::length`] when known).
+        ///
+        /// ```no_run
+        /// # use directus_async::{Directus, files::StreamedFile};
+        /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+        /// let data: &'static [u8] = b"a,b\n1,2\n";
+        /// directus.files().upload_reader(data, StreamedFile::new("t.csv").length(8)).await?;
+        /// # Ok(())
+        /// # }
+        /// ```
+        pub async fn upload_reader(
+            &self,
+            mut reader: impl AsyncRead + Unpin + Send + 'static,
+            file: StreamedFile,
+        ) -> crate::Result<Option<File>> {
+            let head = read_head(&mut reader).await?;
+            self.upload_stream(head, chunks(reader), file).await
+        }
+
+        /// Streams a file from disk: memory stays small whatever the file's size.
+        ///
+        /// ```no_run
+        /// # use directus_async::{Directus, files::StreamedFile};
+        /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+        /// directus.files().upload_path("movie.mp4", StreamedFile::new("movie.mp4")).await?;
+        /// # Ok(())
+        /// # }
+        /// ```
+        pub async fn upload_path(
+            &self,
+            path: impl AsRef<Path>,
+            file: StreamedFile,
+        ) -> crate::Result<Option<File>> {
+            let (reader, file) = open(path.as_ref(), file).await?;
+            self.upload_reader(reader, file).await
+        }
+
+        /// Replaces a file's content, streamed from disk.
+        ///
+        /// ```no_run
+        /// # use directus_async::{Directus, files::StreamedFile};
+        /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+        /// directus.files().replace_path("f1", "new.pdf", StreamedFile::new("new.pdf")).await?;
+        /// # Ok(())
+        /// # }
+        /// ```
+        pub async fn replace_path(
+            &self,
+            id: impl Into<Key>,
+            path: impl AsRef<Path>,
+            file: StreamedFile,
+        ) -> crate::Result<Option<File>> {
+            let (mut reader, file) = open(path.as_ref(), file).await?;
+            let head = read_head(&mut reader).await?;
+            self.replace_stream(id, head, chunks(reader), file).await
+        }
+
+        /// Downloads an asset into `writer`, streamed. Answers the head of the answer.
+        ///
+        /// ```no_run
+        /// # use directus_async::{AssetTransform, Directus};
+        /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+        /// let mut thumbnail = Vec::new();
+        /// directus.files().download("f1", &AssetTransform::new().width(64), &mut thumbnail).await?;
+        /// # Ok(())
+        /// # }
+        /// ```
+        pub async fn download(
+            &self,
+            id: &str,
+            transform: &AssetTransform,
+            mut writer: impl AsyncWrite + Unpin,
+        ) -> crate::Result<AssetHead> {
+            let (head, mut body) = self.download_stream(id, transform).await?;
+            while let Some(chunk) = body.next().await {
+                writer
+                    .write_all(&chunk?)
+                    .await
+                    .map_err(|e| io_error("writing the asset", e))?;
+            }
+            writer
+                .flush()
+                .await
+                .map_err(|e| io_error("writing the asset", e))?;
+            Ok(head)
+        }
+
+        /// Downloads an asset into a file (created or truncated), streamed.
+        ///
+        /// ```no_run
+        /// # use directus_async::{AssetTransform, Directus};
+        /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+        /// directus.files().download_to_file("f1", &AssetTransform::new(), "copy.pdf").await?;
+        /// # Ok(())
+        /// # }
+        /// ```
+        pub async fn download_to_file(
+            &self,
+            id: &str,
+            transform: &AssetTransform,
+            path: impl AsRef<Path>,
+        ) -> crate::Result<AssetHead> {
+            let file = tokio::fs::File::create(path.as_ref())
+                .await
+                .map_err(|e| io_error(&format!("creating {}", path.as_ref().display()), e))?;
+            self.download(id, transform, tokio::io::BufWriter::new(file))
+                .await
+        }
+    }
+}

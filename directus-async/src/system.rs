@@ -1,0 +1,199 @@
+//! The system endpoints: the current user, settings, server, translations and schema.
+//!
+//! System collections are also plain collections: `directus.collection_of::<User>()` lists,
+//! reads, creates, updates and deletes users on `/users` with the full query builder, and
+//! likewise for [`Role`](directus_proto::models::Role), [`Policy`](directus_proto::models::Policy),
+//! [`Activity`](directus_proto::models::Activity) and the rest of
+//! [`directus_proto::models`]. Any other endpoint of [`directus_proto::system`] runs with
+//! [`Directus::run`].
+
+use directus_proto::models::Translation;
+use directus_proto::models::{Collection, Field, Health, Relation, ServerInfo, Settings};
+use directus_proto::system::{self, MyPermissions, TranslationsByKey};
+use directus_proto::{Items, Query};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::Directus;
+
+impl Directus {
+    /// The current user as `T`: [`User`](directus_proto::models::User), or a type of yours
+    /// that flattens it and adds the project's fields.
+    ///
+    /// ```no_run
+    /// # use directus_async::Directus;
+    /// use directus_proto::models::User;
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// let me: User = directus.me_as().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn me_as<T: DeserializeOwned>(&self) -> crate::Result<T> {
+        self.run(system::me(self.base_url(), &Query::new())?).await
+    }
+
+    /// Updates the current user.
+    ///
+    /// ```no_run
+    /// # use directus_async::Directus;
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// directus.update_me(&serde_json::json!({"title": "Editor"})).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn update_me<B: Serialize + ?Sized>(
+        &self,
+        patch: &B,
+    ) -> crate::Result<Option<directus_proto::models::User>> {
+        self.run(system::update_me(self.base_url(), patch)?).await
+    }
+
+    /// What the current user may do, by collection and action.
+    ///
+    /// ```no_run
+    /// # use directus_async::Directus;
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// let perms = directus.my_permissions().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn my_permissions(&self) -> crate::Result<MyPermissions> {
+        self.run(system::my_permissions(self.base_url())).await
+    }
+
+    /// The project settings.
+    ///
+    /// ```no_run
+    /// # use directus_async::Directus;
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// println!("{:?}", directus.settings().await?.project_name);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn settings(&self) -> crate::Result<Settings> {
+        self.run(system::settings(self.base_url(), &Query::new())?)
+            .await
+    }
+
+    /// Updates the project settings.
+    ///
+    /// ```no_run
+    /// # use directus_async::Directus;
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// directus.update_settings(&serde_json::json!({"project_name": "Shop"})).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn update_settings<B: Serialize + ?Sized>(
+        &self,
+        patch: &B,
+    ) -> crate::Result<Option<Settings>> {
+        self.run(system::update_settings(self.base_url(), patch)?)
+            .await
+    }
+
+    /// `GET /server/info`.
+    ///
+    /// ```no_run
+    /// # use directus_async::Directus;
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// println!("{:?}", directus.server_info().await?.version);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn server_info(&self) -> crate::Result<ServerInfo> {
+        self.run(system::info(self.base_url())).await
+    }
+
+    /// `GET /server/health` (admins see every check).
+    ///
+    /// ```no_run
+    /// # use directus_async::Directus;
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// println!("{:?}", directus.health().await?.status);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn health(&self) -> crate::Result<Health> {
+        self.run(system::health(self.base_url())).await
+    }
+
+    /// Every translation string, grouped by key then language.
+    ///
+    /// ```no_run
+    /// # use directus_async::Directus;
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// let greeting = &directus.translations_by_key().await?["greeting"]["en-US"];
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn translations_by_key(&self) -> crate::Result<TranslationsByKey> {
+        let rows = self
+            .run(
+                Items::<Translation>::of()
+                    .with_query(Query::new().no_limit())
+                    .read(self.base_url())?,
+            )
+            .await?;
+        Ok(system::translations_by_key(rows.items()))
+    }
+
+    /// Creates translation strings in bulk, from the grouped form.
+    ///
+    /// ```no_run
+    /// # use directus_async::Directus;
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// let mut grouped = std::collections::BTreeMap::new();
+    /// grouped.entry("greeting".to_string()).or_insert_with(std::collections::BTreeMap::new)
+    ///     .insert("en-US".to_string(), "Hello".to_string());
+    /// directus.create_translations(&grouped).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn create_translations(
+        &self,
+        grouped: &TranslationsByKey,
+    ) -> crate::Result<Option<Vec<Translation>>> {
+        self.run(system::create_translations(self.base_url(), grouped)?)
+            .await
+    }
+
+    /// The collections of the schema.
+    ///
+    /// ```no_run
+    /// # use directus_async::Directus;
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// for c in directus.schema_collections().await? { println!("{:?}", c.collection); }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn schema_collections(&self) -> crate::Result<Vec<Collection>> {
+        self.run(system::collections(self.base_url())).await
+    }
+
+    /// The fields of a collection.
+    ///
+    /// ```no_run
+    /// # use directus_async::Directus;
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// let fields = directus.schema_fields("products").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn schema_fields(&self, collection: &str) -> crate::Result<Vec<Field>> {
+        self.run(system::fields(self.base_url(), collection)?).await
+    }
+
+    /// The relations of the schema.
+    ///
+    /// ```no_run
+    /// # use directus_async::Directus;
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// let relations = directus.schema_relations().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn schema_relations(&self) -> crate::Result<Vec<Relation>> {
+        self.run(system::relations(self.base_url())).await
+    }
+}
