@@ -385,6 +385,8 @@ macro_rules! all_scenarios {
             path_injection_collections,
             dot_keys_are_refused_client_side,
             pagination_2000_rows,
+            #[ignore = "library bug: iter()/stream() drop `page` and start at the first row"]
+            pagination_starts_at_page,
         );
     };
 }
@@ -2541,4 +2543,26 @@ pub fn pagination_2000_rows<D: Driver>(d: &D) {
         )
         .unwrap();
     assert_eq!(left.meta().filter_count, Some(0));
+}
+
+/// LIBRARY BUG (fails today, so it is `#[ignore]`d): `iter()` / `stream()` drop the query's
+/// `page` (`Pager::next_read` in directus-proto/src/items.rs calls `without_page()` and starts
+/// from `offset`, which `page` never sets), so `.limit(2).page(2).iter()` yields every row from
+/// the first instead of starting at the third, as `.limit(2).page(2).read()` does.
+pub fn pagination_starts_at_page<D: Driver>(d: &D) {
+    let s = seed_products(d);
+    let mut sorted = s.ids.clone();
+    sorted.sort_unstable();
+    let q = || {
+        Query::new()
+            .fields(["id"])
+            .filter(s.run_filter())
+            .sort("id", Order::Asc)
+            .limit(2)
+            .page(2)
+    };
+    let first_page = d.read::<Value>(PRODUCTS, q()).unwrap();
+    assert_eq!(ids(first_page.items()), sorted[2..4]);
+    let all: Vec<Value> = d.iter_all(PRODUCTS, q()).unwrap();
+    assert_eq!(ids(&all), sorted[2..]);
 }
