@@ -696,6 +696,12 @@ fn normalize(node: &Node, negated: bool) -> Result<Norm, FilterError> {
             } else {
                 *op
             };
+            // Directus refuses an empty `_in`/`_nin` list (400 INVALID_QUERY): it is a constant,
+            // folded here: no value is in the empty list, every value is outside it.
+            if matches!(op, Op::In | Op::Nin) && value.as_array().is_some_and(Vec::is_empty) {
+                split_path(path)?;
+                return Ok(Norm::Const(op == Op::Nin));
+            }
             let mut inner = Map::new();
             inner.insert(op.key().to_owned(), value.clone());
             Ok(Norm::Leaf(nest(path, Value::Object(inner))?))

@@ -148,6 +148,13 @@ impl<T: DeserializeOwned> Items<T> {
         Ok(op.for_collection(self.collection.clone()))
     }
 
+    /// The filter of a write by query: `filter` ANDed with the query's own filters, so that a
+    /// handle narrowed with `.filter(a)` never writes beyond `a`.
+    fn write_filter(&self, filter: impl Into<Filter>) -> Result<Value, Error> {
+        let all = self.query.clone().filter(filter).filter_value()?;
+        Ok(all.unwrap_or_else(|| json!({})))
+    }
+
     /// The query string for writes: only `fields`, which shapes the written rows answered.
     fn write_query(&self) -> Result<String, Error> {
         self.query.fields_only().to_query_string()
@@ -380,7 +387,7 @@ impl<T: DeserializeOwned> Items<T> {
         patch: &B,
     ) -> Result<Operation<Option<Vec<T>>>, Error> {
         let body = json!({
-            "query": {"filter": filter.into().to_value()?, "limit": -1},
+            "query": {"filter": self.write_filter(filter)?, "limit": -1},
             "data": to_value(patch)?,
         });
         let query = self.write_query()?;
@@ -441,13 +448,14 @@ impl<T: DeserializeOwned> Items<T> {
         base: &BaseUrl,
         filter: impl Into<Filter>,
     ) -> Result<Operation<()>, Error> {
-        let body = json!({"query": {"filter": filter.into().to_value()?, "limit": -1}});
+        let body = json!({"query": {"filter": self.write_filter(filter)?, "limit": -1}});
         let path = self.collection()?.route().to_owned();
         self.op(base, Method::DELETE, path, "", Some(&body), response::empty)
     }
 
     /// Pages through the items matching the query, `limit` rows at a time (100 when the query
-    /// sets none), starting at its offset. Sort on a unique field for a stable order.
+    /// sets none), starting at its `page` (or else its `offset`). Sort on a unique field for a
+    /// stable order.
     ///
     /// ```
     /// # use directus_proto::{BaseUrl, Items, Query};
@@ -465,10 +473,15 @@ impl<T: DeserializeOwned> Items<T> {
             Some(n) if n > 0 => n as u64,
             _ => 100,
         };
+        // `page` counts from 1 in pages of `limit` and, as in Directus, wins over `offset`.
+        let offset = match self.query.page_value() {
+            Some(page) => page.saturating_sub(1) * page_size,
+            None => self.query.offset_value().unwrap_or(0),
+        };
         Pager {
             items: self.clone(),
             page_size,
-            offset: self.query.offset_value().unwrap_or(0),
+            offset,
             done: false,
         }
     }

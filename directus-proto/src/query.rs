@@ -373,6 +373,11 @@ impl Query {
         self.limit
     }
 
+    /// The page, if one was set.
+    pub(crate) fn page_value(&self) -> Option<u64> {
+        self.page
+    }
+
     /// The offset, if one was set.
     pub(crate) fn offset_value(&self) -> Option<u64> {
         self.offset

@@ -546,3 +546,51 @@ fn cache_serves_reads_and_writes_invalidate() {
         .unwrap();
     assert!(matches!(read().step(None, t0).unwrap(), Step::Send(_)));
 }
+
+#[test]
+fn writes_by_query_keep_the_handles_filters() {
+    let narrowed = items().with_query(Query::new().filter(F::eq("run", "r1")));
+    golden(
+        &narrowed
+            .update_by_query(&base(), F::eq("category", "food"), &json!({"a": 1}))
+            .unwrap(),
+        "PATCH",
+        &format!("{B}/items/products"),
+        r#"{"data":{"a":1},"query":{"filter":{"_and":[{"run":{"_eq":"r1"}},{"category":{"_eq":"food"}}]},"limit":-1}}"#,
+    );
+    golden(
+        &narrowed
+            .delete_by_query(&base(), F::eq("category", "food"))
+            .unwrap(),
+        "DELETE",
+        &format!("{B}/items/products"),
+        r#"{"query":{"filter":{"_and":[{"run":{"_eq":"r1"}},{"category":{"_eq":"food"}}]},"limit":-1}}"#,
+    );
+}
+
+#[test]
+fn pagination_starts_at_the_page() {
+    let paged = items().with_query(Query::new().limit(2).page(3));
+    let pager = paged.pages();
+    let op = pager.next_read(&base()).unwrap().unwrap();
+    assert_eq!(op.request().uri().query(), Some("limit=2&offset=4"));
+}
+
+#[test]
+fn empty_in_lists_fold_instead_of_reaching_the_server() {
+    use directus_proto::FilterError;
+    // `nin []` matches every row: it disappears.
+    let q = Query::new().filter(F::nin("id", Vec::<i64>::new()) & F::eq("a", 1));
+    assert_eq!(q.filter_value().unwrap().unwrap(), json!({"a": {"_eq": 1}}));
+    // `in []` matches nothing: absorbed by an OR, a typed error alone.
+    let q = Query::new().filter(F::in_("id", Vec::<i64>::new()) | F::eq("a", 1));
+    assert_eq!(q.filter_value().unwrap().unwrap(), json!({"a": {"_eq": 1}}));
+    let q = Query::new().filter(F::in_("id", Vec::<i64>::new()));
+    assert!(matches!(
+        q.filter_value(),
+        Err(Error::Filter(FilterError::MatchesNothing))
+    ));
+    // Negated, they swap.
+    let q = Query::new().filter(!F::nin("id", Vec::<i64>::new()));
+    assert!(q.filter_value().is_err());
+}

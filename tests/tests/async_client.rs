@@ -140,10 +140,9 @@ fn two_users_one_client() {
     });
 }
 
-/// LIBRARY BUG (fails today, so `#[ignore]`d): see the blocking twin; a filter chained on the
-/// handle is silently dropped by `delete_by_query` / `update_by_query`.
+/// A filter chained on the handle narrows `delete_by_query` / `update_by_query` too:
+/// `collection(c).filter(a).delete_by_query(b)` deletes the rows matching `a AND b` only.
 #[test]
-#[ignore = "library bug: by-query writes drop the handle's chained filter"]
 fn by_query_writes_honour_the_chained_filter() {
     let driver: AsyncDriver = scenarios::admin();
     let a = seed_products(&driver);

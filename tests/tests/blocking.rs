@@ -118,12 +118,9 @@ fn two_users_one_agent() {
     );
 }
 
-/// LIBRARY BUG (fails today, so `#[ignore]`d): a filter chained on the handle is silently
-/// dropped by `delete_by_query` / `update_by_query` (directus-proto/src/items.rs builds their
-/// body from the argument only), so `collection(c).filter(a).delete_by_query(b)` deletes every
-/// row matching `b`, not `a AND b`. Here: both runs' food rows are hit, not only run A's.
+/// A filter chained on the handle narrows `delete_by_query` / `update_by_query` too:
+/// `collection(c).filter(a).delete_by_query(b)` deletes the rows matching `a AND b` only.
 #[test]
-#[ignore = "library bug: by-query writes drop the handle's chained filter"]
 fn by_query_writes_honour_the_chained_filter() {
     let d: Directus = scenarios::admin();
     let a = seed_products(&d);
