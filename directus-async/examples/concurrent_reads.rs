@@ -4,22 +4,8 @@
 use directus_async::Directus;
 use futures_util::{StreamExt, TryStreamExt, stream};
 
-fn env() -> Option<(String, String, String)> {
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    match (
-        var("DIRECTUS_URL"),
-        var("DIRECTUS_ADMIN_EMAIL"),
-        var("DIRECTUS_ADMIN_PASSWORD"),
-    ) {
-        (Some(url), Some(email), Some(password)) => Some((url, email, password)),
-        _ => {
-            eprintln!(
-                "set DIRECTUS_URL, DIRECTUS_ADMIN_EMAIL and DIRECTUS_ADMIN_PASSWORD (see scripts/demo.sh)"
-            );
-            None
-        }
-    }
-}
+mod common;
+use common::env;
 
 #[tokio::main]
 async fn main() -> directus_async::Result<()> {

@@ -9,23 +9,8 @@ use std::process::ExitCode;
 use directus_blocking::{Agg, AggFunc, AggregateRow, Directus, F, Order};
 use serde_json::{Value, json};
 
-fn env() -> Option<(String, String, String)> {
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    match (
-        var("DIRECTUS_URL"),
-        var("DIRECTUS_ADMIN_EMAIL"),
-        var("DIRECTUS_ADMIN_PASSWORD"),
-    ) {
-        (Some(url), Some(email), Some(password)) => Some((url, email, password)),
-        _ => {
-            eprintln!(
-                "set DIRECTUS_URL, DIRECTUS_ADMIN_EMAIL and DIRECTUS_ADMIN_PASSWORD \
-                 (or run `bash scripts/demo.sh`, which starts a server)"
-            );
-            None
-        }
-    }
-}
+mod common;
+use common::env;
 
 fn names(items: &[Value]) -> String {
     items

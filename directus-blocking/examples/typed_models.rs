@@ -4,6 +4,9 @@
 use directus_blocking::{Directus, F, Item};
 use serde::{Deserialize, Serialize};
 
+mod common;
+use common::env;
+
 #[derive(Debug, Serialize, Deserialize)]
 struct Product {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -16,23 +19,6 @@ struct Product {
 
 impl Item for Product {
     const COLLECTION: &'static str = "drs_products";
-}
-
-fn env() -> Option<(String, String, String)> {
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    match (
-        var("DIRECTUS_URL"),
-        var("DIRECTUS_ADMIN_EMAIL"),
-        var("DIRECTUS_ADMIN_PASSWORD"),
-    ) {
-        (Some(url), Some(email), Some(password)) => Some((url, email, password)),
-        _ => {
-            eprintln!(
-                "set DIRECTUS_URL, DIRECTUS_ADMIN_EMAIL and DIRECTUS_ADMIN_PASSWORD (see scripts/demo.sh)"
-            );
-            None
-        }
-    }
 }
 
 fn main() -> directus_blocking::Result<()> {
