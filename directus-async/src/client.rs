@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use directus_proto::{
-    BaseUrl, CacheConfig, Credentials, Error, Exchange, Generation, Item, Items, Operation,
+    BaseUrl, CacheConfig, Config, Credentials, Error, Exchange, Generation, Item, Items, Operation,
     Session, Step, auth,
 };
 use futures_util::FutureExt;
@@ -16,7 +16,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::collection::{Collection, Singleton};
-use crate::transport::{Config, HttpClient};
+use crate::transport::HttpClient;
 
 pub(crate) struct Inner {
     pub(crate) session: Session,

@@ -59,11 +59,11 @@ mod transport;
 pub use client::{Builder, Directus};
 pub use collection::{Collection, Singleton};
 pub use directus_proto::{
-    Agg, AggFunc, AggregateRow, ApiError, AssetTransform, CacheConfig, Credentials, Error,
+    Agg, AggFunc, AggregateRow, ApiError, AssetTransform, CacheConfig, Config, Credentials, Error,
     ErrorCode, ExportFormat, F, FileMeta, Filter, FilterError, Item, Key, Meta, MetaCount, Order,
     Page, Query, Secret, TransportError, TransportErrorKind, UploadFile, models,
 };
-pub use transport::{ByteStream, Config, HttpClient};
+pub use transport::{ByteStream, HttpClient};
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

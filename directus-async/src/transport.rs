@@ -2,107 +2,13 @@
 
 use std::time::Duration;
 
-use directus_proto::Error;
+use directus_proto::{Config, Error};
 use futures_util::future::BoxFuture;
 use futures_util::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use http::{Request, Response};
 
 /// A body as a stream of byte chunks (streamed uploads and downloads).
 pub type ByteStream = BoxStream<'static, Result<Vec<u8>, Error>>;
-
-/// Timeouts and limits of the transport.
-///
-/// ```
-/// use directus_async::Config;
-/// use std::time::Duration;
-///
-/// let config = Config::default().timeout(Duration::from_secs(10)).body_limit(1 << 20);
-/// assert_eq!(config.body_limit_bytes(), 1 << 20);
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Config {
-    timeout: Duration,
-    connect_timeout: Duration,
-    body_limit: u64,
-}
-
-impl Default for Config {
-    /// 60 s overall, 10 s to connect, 32 MiB of response body.
-    fn default() -> Self {
-        Config {
-            timeout: Duration::from_secs(60),
-            connect_timeout: Duration::from_secs(10),
-            body_limit: 32 * 1024 * 1024,
-        }
-    }
-}
-
-impl Config {
-    /// The overall time a request may take, answer included.
-    ///
-    /// ```
-    /// # use directus_async::Config;
-    /// let _ = Config::default().timeout(std::time::Duration::from_secs(5));
-    /// ```
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// The time connecting may take (applies to the client this crate builds; a client you
-    /// pass in keeps its own connect timeout).
-    ///
-    /// ```
-    /// # use directus_async::Config;
-    /// let _ = Config::default().connect_timeout(std::time::Duration::from_secs(1));
-    /// ```
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-
-    /// The largest response body read into memory; a larger one is a
-    /// [`TransportErrorKind::BodyTooLarge`](crate::TransportErrorKind::BodyTooLarge) error.
-    ///
-    /// ```
-    /// # use directus_async::Config;
-    /// let _ = Config::default().body_limit(10 * 1024 * 1024);
-    /// ```
-    pub fn body_limit(mut self, bytes: u64) -> Self {
-        self.body_limit = bytes;
-        self
-    }
-
-    /// The overall timeout.
-    ///
-    /// ```
-    /// # use directus_async::Config;
-    /// assert_eq!(Config::default().timeout_duration().as_secs(), 60);
-    /// ```
-    pub fn timeout_duration(&self) -> Duration {
-        self.timeout
-    }
-
-    /// The connect timeout.
-    ///
-    /// ```
-    /// # use directus_async::Config;
-    /// assert_eq!(Config::default().connect_timeout_duration().as_secs(), 10);
-    /// ```
-    pub fn connect_timeout_duration(&self) -> Duration {
-        self.connect_timeout
-    }
-
-    /// The body limit in bytes.
-    ///
-    /// ```
-    /// # use directus_async::Config;
-    /// assert_eq!(Config::default().body_limit_bytes(), 32 * 1024 * 1024);
-    /// ```
-    pub fn body_limit_bytes(&self) -> u64 {
-        self.body_limit
-    }
-}
 
 /// An HTTP client that can carry the requests: sends one request and reads the whole answer
 /// (within [`Config::body_limit_bytes`] and [`Config::timeout_duration`]). Error statuses are
@@ -172,7 +78,7 @@ mod reqwest_client {
     pub(crate) fn default_client(config: &Config) -> Result<reqwest::Client, Error> {
         reqwest::Client::builder()
             .user_agent(concat!("directus-rs/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(config.connect_timeout)
+            .connect_timeout(config.connect_timeout_duration())
             .build()
             .map_err(transport_error)
     }
@@ -207,8 +113,8 @@ mod reqwest_client {
             request: Request<Vec<u8>>,
             config: &Config,
         ) -> BoxFuture<'_, Result<Response<Vec<u8>>, Error>> {
-            let limit = config.body_limit;
-            let request = prepare(request, Some(config.timeout));
+            let limit = config.body_limit_bytes();
+            let request = prepare(request, Some(config.timeout_duration()));
             Box::pin(async move {
                 let response = self.execute(request?).await.map_err(transport_error)?;
                 read_limited(response, limit).await
@@ -228,7 +134,7 @@ mod reqwest_client {
             let config = *config;
             Box::pin(async move {
                 let response = self.execute(request?).await.map_err(transport_error)?;
-                read_limited(response, config.body_limit).await
+                read_limited(response, config.body_limit_bytes()).await
             })
         }
 

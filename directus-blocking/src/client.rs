@@ -4,14 +4,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use directus_proto::{
-    BaseUrl, CacheConfig, Credentials, Error, Exchange, Generation, Item, Items, Operation,
+    BaseUrl, CacheConfig, Config, Credentials, Error, Exchange, Generation, Item, Items, Operation,
     Session, Step, auth,
 };
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::collection::{Collection, Singleton};
-use crate::transport::{Config, Transport};
+use crate::transport::Transport;
 
 struct Inner {
     session: Session,

@@ -3,84 +3,8 @@
 use std::io::Read;
 use std::time::Duration;
 
-use directus_proto::{Error, TransportError, TransportErrorKind};
+use directus_proto::{Config, Error, TransportError, TransportErrorKind};
 use http::{Request, Response};
-
-/// Timeouts and limits of the transport.
-///
-/// ```
-/// use directus_blocking::Config;
-/// use std::time::Duration;
-///
-/// let config = Config::default()
-///     .timeout(Duration::from_secs(10))
-///     .connect_timeout(Duration::from_secs(2))
-///     .body_limit(1 << 20);
-/// assert_eq!(config.body_limit_bytes(), 1 << 20);
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Config {
-    timeout: Duration,
-    connect_timeout: Duration,
-    body_limit: u64,
-}
-
-impl Default for Config {
-    /// 60 s overall, 10 s to connect, 32 MiB of response body.
-    fn default() -> Self {
-        Config {
-            timeout: Duration::from_secs(60),
-            connect_timeout: Duration::from_secs(10),
-            body_limit: 32 * 1024 * 1024,
-        }
-    }
-}
-
-impl Config {
-    /// The overall time a request may take, answer included.
-    ///
-    /// ```
-    /// # use directus_blocking::Config;
-    /// let _ = Config::default().timeout(std::time::Duration::from_secs(5));
-    /// ```
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// The time connecting may take.
-    ///
-    /// ```
-    /// # use directus_blocking::Config;
-    /// let _ = Config::default().connect_timeout(std::time::Duration::from_secs(1));
-    /// ```
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-
-    /// The largest response body read into memory; a larger one is a
-    /// [`TransportErrorKind::BodyTooLarge`] error.
-    ///
-    /// ```
-    /// # use directus_blocking::Config;
-    /// let _ = Config::default().body_limit(10 * 1024 * 1024);
-    /// ```
-    pub fn body_limit(mut self, bytes: u64) -> Self {
-        self.body_limit = bytes;
-        self
-    }
-
-    /// The body limit in bytes.
-    ///
-    /// ```
-    /// # use directus_blocking::Config;
-    /// assert_eq!(Config::default().body_limit_bytes(), 32 * 1024 * 1024);
-    /// ```
-    pub fn body_limit_bytes(&self) -> u64 {
-        self.body_limit
-    }
-}
 
 /// The agent with the user's pool and this crate's per-request settings.
 #[derive(Clone, Debug)]
@@ -95,7 +19,7 @@ impl Transport {
     }
 
     pub(crate) fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, Error> {
-        let response = self.open(request, self.config.timeout)?;
+        let response = self.open(request, self.config.timeout_duration())?;
         self.read_all(response)
     }
 
@@ -132,7 +56,7 @@ impl Transport {
             .http_status_as_error(false)
             .allow_non_standard_methods(true)
             .timeout_global(timeout.into())
-            .timeout_connect(Some(self.config.connect_timeout))
+            .timeout_connect(Some(self.config.connect_timeout_duration()))
             .build();
         self.agent.run(request).map_err(transport_error)
     }
@@ -145,7 +69,7 @@ impl Transport {
         let (parts, mut body) = response.into_parts();
         let bytes = body
             .with_config()
-            .limit(self.config.body_limit)
+            .limit(self.config.body_limit_bytes())
             .read_to_vec()
             .map_err(transport_error)?;
         Ok(Response::from_parts(parts, bytes))

@@ -1,0 +1,97 @@
+//! [`Config`]: the timeouts and limits every driver applies to its transport.
+
+use std::time::Duration;
+
+/// Timeouts and limits of the transport.
+///
+/// ```
+/// use directus_proto::Config;
+/// use std::time::Duration;
+///
+/// let config = Config::default().timeout(Duration::from_secs(10)).body_limit(1 << 20);
+/// assert_eq!(config.body_limit_bytes(), 1 << 20);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Config {
+    timeout: Duration,
+    connect_timeout: Duration,
+    body_limit: u64,
+}
+
+impl Default for Config {
+    /// 60 s overall, 10 s to connect, 32 MiB of response body.
+    fn default() -> Self {
+        Config {
+            timeout: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(10),
+            body_limit: 32 * 1024 * 1024,
+        }
+    }
+}
+
+impl Config {
+    /// The overall time a request may take, answer included.
+    ///
+    /// ```
+    /// # use directus_proto::Config;
+    /// let _ = Config::default().timeout(std::time::Duration::from_secs(5));
+    /// ```
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The time connecting may take (the async driver applies it to the client it builds; a
+    /// client you pass in keeps its own connect timeout).
+    ///
+    /// ```
+    /// # use directus_proto::Config;
+    /// let _ = Config::default().connect_timeout(std::time::Duration::from_secs(1));
+    /// ```
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The largest response body read into memory; a larger one is a
+    /// [`TransportErrorKind::BodyTooLarge`](crate::TransportErrorKind::BodyTooLarge) error.
+    ///
+    /// ```
+    /// # use directus_proto::Config;
+    /// let _ = Config::default().body_limit(10 * 1024 * 1024);
+    /// ```
+    pub fn body_limit(mut self, bytes: u64) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// The overall timeout.
+    ///
+    /// ```
+    /// # use directus_proto::Config;
+    /// assert_eq!(Config::default().timeout_duration().as_secs(), 60);
+    /// ```
+    pub fn timeout_duration(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The connect timeout.
+    ///
+    /// ```
+    /// # use directus_proto::Config;
+    /// assert_eq!(Config::default().connect_timeout_duration().as_secs(), 10);
+    /// ```
+    pub fn connect_timeout_duration(&self) -> Duration {
+        self.connect_timeout
+    }
+
+    /// The body limit in bytes.
+    ///
+    /// ```
+    /// # use directus_proto::Config;
+    /// assert_eq!(Config::default().body_limit_bytes(), 32 * 1024 * 1024);
+    /// ```
+    pub fn body_limit_bytes(&self) -> u64 {
+        self.body_limit
+    }
+}
