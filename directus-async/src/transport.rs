@@ -1,7 +1,5 @@
 //! Moving bytes: the [`HttpClient`] trait, and its reqwest implementation.
 
-use std::time::Duration;
-
 use directus_proto::{Config, Error};
 use futures_util::future::BoxFuture;
 use futures_util::stream::{self, BoxStream, StreamExt, TryStreamExt};
@@ -71,6 +69,8 @@ pub trait HttpClient: Send + Sync + 'static {
 
 #[cfg(feature = "reqwest")]
 mod reqwest_client {
+    use std::time::Duration;
+
     use directus_proto::{TransportError, TransportErrorKind};
 
     use super::*;
