@@ -2,7 +2,7 @@
 
 use std::collections::VecDeque;
 
-use directus_proto::{Filter, Items, Key, Page, Query, query_methods};
+use directus_proto::{ExportFormat, Filter, Items, Key, Page, Query, query_methods};
 use futures_util::Stream;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -81,6 +81,21 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     pub async fn read(&self) -> crate::Result<Page<T>> {
         self.client
             .run(self.items().read(self.client.base_url())?)
+            .await
+    }
+
+    /// Exports the matching items as CSV, JSON, XML or YAML text.
+    ///
+    /// ```no_run
+    /// # use directus_async::{Directus, ExportFormat};
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// let csv = directus.collection("products").fields(["id", "name"]).export(ExportFormat::Csv).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn export(&self, format: ExportFormat) -> crate::Result<String> {
+        self.client
+            .run(self.items().export(self.client.base_url(), format)?)
             .await
     }
 

@@ -2,7 +2,7 @@
 
 use std::collections::VecDeque;
 
-use directus_proto::{Filter, Items, Key, Page, Pager, Query, query_methods};
+use directus_proto::{ExportFormat, Filter, Items, Key, Page, Pager, Query, query_methods};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -80,6 +80,19 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     /// ```
     pub fn read(&self) -> crate::Result<Page<T>> {
         self.client.run(self.items().read(self.client.base_url())?)
+    }
+
+    /// Exports the matching items as CSV, JSON, XML or YAML text.
+    ///
+    /// ```no_run
+    /// # use directus_blocking::{Directus, ExportFormat};
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// let csv = directus.collection("products").fields(["id", "name"]).export(ExportFormat::Csv)?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn export(&self, format: ExportFormat) -> crate::Result<String> {
+        self.client
+            .run(self.items().export(self.client.base_url(), format)?)
     }
 
     /// Reads one item by key (the query's `fields` and `deep` apply).

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use crate::filter::Filter;
 use crate::operation::Operation;
 use crate::response::{self, Page};
-use crate::{BaseUrl, CollectionRef, Error, Item, Key, Query};
+use crate::{BaseUrl, CollectionRef, Error, ExportFormat, Item, Key, Query};
 
 /// URLs longer than this are sent as `SEARCH` with the query in the body (the official app does
 /// the same past about 8 KB; Node refuses headers past 16 KB).
@@ -193,6 +193,22 @@ impl<T: DeserializeOwned> Items<T> {
             self.collection()?.route().to_owned(),
             response::page::<T>,
         )
+    }
+
+    /// Exports the items matching the query as a file in `format` (CSV, JSON, XML, YAML), as
+    /// text: the same query, answered as the export instead of the JSON envelope.
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, ExportFormat, Items, Query};
+    /// let base = BaseUrl::parse("http://localhost").unwrap();
+    /// let items = Items::<serde_json::Value>::new("a").with_query(Query::new().fields(["id"]));
+    /// let op = items.export(&base, ExportFormat::Csv).unwrap();
+    /// assert_eq!(op.request().uri(), "http://localhost/items/a?fields=id&export=csv");
+    /// assert_eq!(op.parse(http::Response::new(b"id\n1".to_vec())).unwrap(), "id\n1");
+    /// ```
+    pub fn export(&self, base: &BaseUrl, format: ExportFormat) -> Result<Operation<String>, Error> {
+        let items = self.clone().with_query(self.query.clone().export(format));
+        items.read_with(base, self.collection()?.route().to_owned(), response::text)
     }
 
     /// Reads one item by key, with the query's `fields` (and other parameters).

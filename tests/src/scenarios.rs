@@ -13,8 +13,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use directus_proto::{
-    Agg, AggFunc, AggregateRow, BaseUrl, Error, ErrorCode, F, Filter, Item, Items, Key, MetaCount,
-    Order, Page, Query,
+    Agg, AggFunc, AggregateRow, BaseUrl, Error, ErrorCode, ExportFormat, F, Filter, Item, Items,
+    Key, MetaCount, Order, Page, Query,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -42,6 +42,8 @@ pub trait Driver: Sized {
     fn read_one<T: DeserializeOwned>(&self, c: &str, key: Key, q: Query) -> Result<T>;
     /// Every row through the driver's pagination (`iter()` / `stream()`).
     fn iter_all<T: DeserializeOwned>(&self, c: &str, q: Query) -> Result<Vec<T>>;
+    /// `collection(c).with_query(q).export(format)`.
+    fn export(&self, c: &str, q: Query, format: ExportFormat) -> Result<String>;
     /// Creates one item.
     fn create<T: DeserializeOwned, B: Serialize + ?Sized>(
         &self,
@@ -117,6 +119,9 @@ impl Driver for directus_blocking::Directus {
     }
     fn iter_all<T: DeserializeOwned>(&self, c: &str, q: Query) -> Result<Vec<T>> {
         blocking_items::<T>(self, c).with_query(q).iter().collect()
+    }
+    fn export(&self, c: &str, q: Query, format: ExportFormat) -> Result<String> {
+        self.collection(c).with_query(q).export(format)
     }
     fn create<T: DeserializeOwned, B: Serialize + ?Sized>(
         &self,
@@ -224,6 +229,10 @@ impl Driver for AsyncDriver {
     fn read_one<T: DeserializeOwned>(&self, c: &str, key: Key, q: Query) -> Result<T> {
         self.rt
             .block_on(self.items::<T>(c).with_query(q).read_one(key))
+    }
+    fn export(&self, c: &str, q: Query, format: ExportFormat) -> Result<String> {
+        self.rt
+            .block_on(self.client.collection(c).with_query(q).export(format))
     }
     fn iter_all<T: DeserializeOwned>(&self, c: &str, q: Query) -> Result<Vec<T>> {
         use futures_util::StreamExt;
@@ -360,6 +369,7 @@ macro_rules! all_scenarios {
             filter_logic_nesting_shorthand_and_chaining,
             sort_limit_offset_page,
             search_text,
+            export_csv,
             fields_and_result_shape,
             meta_counts,
             long_query_goes_out_as_search,
@@ -1219,6 +1229,29 @@ pub fn search_text<D: Driver>(d: &D) {
         s.ids_where(|r| r.name.is_some_and(|n| n.to_lowercase().contains("pie")))
     );
     assert_eq!(search("no-such-text-anywhere"), BTreeSet::new());
+}
+
+/// `export` answers the same query as a CSV file: a header, then one line per row, in order.
+pub fn export_csv<D: Driver>(d: &D) {
+    let s = seed_products(d);
+    let csv = d
+        .export(
+            PRODUCTS,
+            Query::new()
+                .fields(["stock", "category"])
+                .filter(s.run_filter())
+                .sort("stock", Order::Asc)
+                .no_limit(),
+            ExportFormat::Csv,
+        )
+        .unwrap();
+    let mut rows: Vec<&SeedRow> = SEED.iter().collect();
+    rows.sort_by_key(|r| r.stock);
+    let mut expected = String::from("\"stock\",\"category\"");
+    for row in rows {
+        expected.push_str(&format!("\n{},\"{}\"", row.stock, row.category));
+    }
+    assert_eq!(csv.trim_end(), expected, "{}", D::NAME);
 }
 
 /// `fields` limits the keys of each row; `*` gives them all.
