@@ -302,3 +302,90 @@ fn schema() {
         .unwrap();
     assert_eq!(rel.related_collection.as_deref(), Some("directus_users"));
 }
+
+// ---- items, auth and error envelopes ----
+
+#[test]
+fn item_pages_with_meta_and_singletons() {
+    #[derive(Deserialize)]
+    struct Row {
+        name: String,
+        stock: i64,
+    }
+    let read = Items::<Row>::new("drs_products").read(&base()).unwrap();
+    let page = read.parse(answer(200, "items_page_meta")).unwrap();
+    assert_eq!(page.meta().total_count, Some(2));
+    assert_eq!(page.meta().filter_count, Some(2));
+    let rows: Vec<(String, i64)> = page
+        .into_items()
+        .into_iter()
+        .map(|r| (r.name, r.stock))
+        .collect();
+    assert_eq!(rows, [("exp-a".to_owned(), 3), ("exp-b".to_owned(), 5)]);
+
+    let single = Items::<serde_json::Value>::new("drs_settings")
+        .read_singleton(&base())
+        .unwrap()
+        .parse(answer(200, "items_singleton"))
+        .unwrap();
+    assert_eq!(single["site_name"], "directus-rs demo");
+}
+
+#[test]
+fn aggregate_rows() {
+    use directus_proto::{AggFunc, AggregateRow};
+    let rows: Vec<AggregateRow> = list("items_aggregate_grouped");
+    let read: Vec<(Option<String>, Option<i64>, Option<i64>)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.group("name").and_then(|v| v.as_str()).map(str::to_owned),
+                r.get_i64(AggFunc::Sum, "stock"),
+                r.get_i64(AggFunc::Count, "*"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        read,
+        [
+            (Some("exp-a".to_owned()), Some(3), Some(1)),
+            (Some("exp-b".to_owned()), Some(5), Some(1))
+        ]
+    );
+}
+
+#[test]
+fn login_answer() {
+    let op = directus_proto::auth::login(&base(), "a@example.com", &"pw".into(), None).unwrap();
+    let tokens = op.parse(answer(200, "auth_login")).unwrap();
+    assert_eq!(tokens.expires, Some(std::time::Duration::from_secs(10)));
+    assert_eq!(tokens.access_token.expose(), "ACCESS.TOKEN.REDACTED");
+    assert!(tokens.refresh_token.is_some());
+}
+
+#[test]
+fn error_envelopes() {
+    let cases = [
+        (
+            401,
+            "error_invalid_credentials",
+            ErrorCode::InvalidCredentials,
+        ),
+        (401, "error_refresh_refused", ErrorCode::InvalidCredentials),
+        (403, "error_forbidden_missing", ErrorCode::Forbidden),
+        (400, "error_invalid_query", ErrorCode::InvalidQuery),
+        (400, "error_empty_in", ErrorCode::InvalidQuery),
+    ];
+    for (status, name, code) in cases {
+        let err = response::page::<serde_json::Value>(answer(status, name)).unwrap_err();
+        let api = err.api().unwrap_or_else(|| panic!("{name}: {err:?}"));
+        assert_eq!(api.status().as_u16(), status, "{name}");
+        assert_eq!(api.code(), &code, "{name}");
+        assert!(!api.message().is_empty(), "{name}");
+    }
+    let err = response::page::<serde_json::Value>(answer(400, "error_invalid_query")).unwrap_err();
+    assert_eq!(
+        err.api().unwrap().errors()[0].extensions["reason"],
+        "\"integer\" field type does not contain the \"_nope\" filter operator"
+    );
+}
