@@ -60,3 +60,12 @@ drs_setup_fixtures() {
     drs_say "creating the fixture schema (idempotent)"
     (cd "$DRS_ROOT" && cargo run -q -p directus-tests --bin setup-fixtures)
 }
+
+# drs_forbid_deps CRATE 'a|b|c': fails when CRATE's normal dependency tree holds one of them.
+drs_forbid_deps() {
+    local crate="$1" pattern="$2" hits
+    hits=$(cd "$DRS_ROOT" && cargo tree -p "$crate" -e normal --prefix none \
+        | grep -Eo "^($pattern) v[0-9.]+" | sort -u | tr '\n' ' ' || true)
+    [ -z "$hits" ] || drs_die "$crate must not depend on: $hits"
+    printf '%s: none of %s\n' "$crate" "$pattern" >&2
+}

@@ -13,6 +13,16 @@ cargo fmt --all --check
 drs_say "cargo clippy --workspace --all-targets --all-features -- -D warnings"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 
+drs_say "RUSTDOCFLAGS=-D warnings cargo doc --workspace --no-deps"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
+
+drs_say "directus-async builds without its default features (no reqwest, no tokio)"
+cargo build -q -p directus-async --no-default-features
+
+drs_say "dependency rules: proto has no HTTP client or runtime, blocking has no tokio or reqwest"
+drs_forbid_deps directus-proto 'ureq|reqwest|tokio|hyper'
+drs_forbid_deps directus-blocking 'tokio|reqwest|hyper'
+
 drs_server_up
 drs_setup_fixtures
 
