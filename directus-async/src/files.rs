@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use directus_proto::assets;
 pub use directus_proto::assets::{AssetHead, AssetTransform, Fit, Format};
 use directus_proto::files;
-pub use directus_proto::files::{FileMeta, Progress, StreamedFile, UploadFile};
+pub use directus_proto::files::{FileMeta, OnProgress, Progress, StreamedFile, UploadFile};
 use directus_proto::models::{File, Folder};
 use directus_proto::multipart::Streaming;
 use directus_proto::{Error, F, Items, Key, Operation, Page, Query};
@@ -16,7 +16,7 @@ use http::{HeaderValue, header};
 use crate::Directus;
 use crate::transport::ByteStream;
 
-type Callback = Arc<dyn Fn(Progress) + Send + Sync>;
+type Callback = OnProgress;
 
 /// The files of the server; see [`Directus::files`].
 ///
@@ -404,16 +404,14 @@ impl<'a> Files<'a> {
 mod with_tokio {
     use std::path::Path;
 
+    use directus_proto::TransportError;
     use directus_proto::media::SNIFF_LEN;
-    use directus_proto::{TransportError, TransportErrorKind};
     use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
     use super::*;
 
     fn io_error(what: &str, error: std::io::Error) -> Error {
-        TransportError::new(TransportErrorKind::Io, format!("{what}: {error}"))
-            .with_source(error)
-            .into()
+        TransportError::io(what, error).into()
     }
 
     /// Chunks of a reader.

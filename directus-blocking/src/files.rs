@@ -9,18 +9,16 @@ use std::sync::Arc;
 use directus_proto::assets;
 pub use directus_proto::assets::{AssetHead, AssetTransform, Fit, Format};
 use directus_proto::files;
-pub use directus_proto::files::{FileMeta, Progress, StreamedFile, UploadFile};
+pub use directus_proto::files::{FileMeta, OnProgress, Progress, StreamedFile, UploadFile};
 use directus_proto::media::SNIFF_LEN;
 use directus_proto::models::{File, Folder};
 use directus_proto::multipart::Streaming;
-use directus_proto::{
-    Error, F, Items, Key, Operation, Page, Query, TransportError, TransportErrorKind,
-};
+use directus_proto::{Error, F, Items, Key, Operation, Page, Query, TransportError};
 use http::{HeaderValue, header};
 
 use crate::Directus;
 
-type Callback = Arc<dyn Fn(Progress) + Send + Sync>;
+type Callback = OnProgress;
 
 /// The files of the server; see [`Directus::files`].
 ///
@@ -49,9 +47,7 @@ impl std::fmt::Debug for Files<'_> {
 }
 
 fn io_error(what: &str, error: io::Error) -> Error {
-    TransportError::new(TransportErrorKind::Io, format!("{what}: {error}"))
-        .with_source(error)
-        .into()
+    TransportError::io(what, error).into()
 }
 
 /// Counts the bytes that pass and reports them.

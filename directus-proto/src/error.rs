@@ -473,6 +473,19 @@ impl TransportError {
         self
     }
 
+    /// An I/O failure of a local file, reader or writer, or of a body while it streams.
+    ///
+    /// ```
+    /// # use directus_proto::{TransportError, TransportErrorKind};
+    /// let err = TransportError::io("reading report.pdf", std::io::Error::other("gone"));
+    /// assert_eq!(err.kind(), TransportErrorKind::Io);
+    /// assert_eq!(err.to_string(), "transport error (Io): reading report.pdf: gone");
+    /// ```
+    pub fn io(context: impl fmt::Display, error: std::io::Error) -> Self {
+        TransportError::new(TransportErrorKind::Io, format!("{context}: {error}"))
+            .with_source(error)
+    }
+
     /// What kind of failure it was.
     ///
     /// ```

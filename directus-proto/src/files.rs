@@ -966,6 +966,9 @@ content-type: image/png\r\n\r\n\u{89}PNG\r\n\u{1a}\n\r\n--BOUNDARY--\r\n";
     }
 }
 
+/// A progress callback, shared by the handles of a driver.
+pub type OnProgress = std::sync::Arc<dyn Fn(Progress) + Send + Sync>;
+
 /// How far a transfer (upload or download) has got: bytes done, and the total when known.
 /// The drivers report it to a progress callback as the bytes move.
 ///
