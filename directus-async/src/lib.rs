@@ -67,3 +67,13 @@ pub use transport::{ByteStream, HttpClient};
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    /// The client is shared across threads (and tasks) by cloning.
+    #[test]
+    fn the_client_is_clone_send_and_sync() {
+        fn shareable<T: Clone + Send + Sync + 'static>() {}
+        shareable::<crate::Directus>();
+    }
+}
