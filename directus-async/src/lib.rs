@@ -76,4 +76,21 @@ mod tests {
         fn shareable<T: Clone + Send + Sync + 'static>() {}
         shareable::<crate::Directus>();
     }
+
+    /// Its futures can be spawned on a multi-threaded runtime.
+    #[test]
+    fn its_futures_are_send() {
+        fn send<T: Send>(_: T) {}
+        let client = crate::Directus::with_token("http://127.0.0.1:9", "t").unwrap();
+        let items = client.collection("a");
+        send(items.read());
+        send(items.read_one(1));
+        send(items.create(&serde_json::json!({})));
+        send(client.refresh());
+        send(client.logout());
+        send(client.me());
+        let files = client.files();
+        send(files.download_stream("f", &crate::AssetTransform::new()));
+        send(files.upload_path("p", crate::files::StreamedFile::new("p")));
+    }
 }
