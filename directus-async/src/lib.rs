@@ -68,7 +68,7 @@ pub use transport::{ByteStream, HttpClient};
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-#[cfg(test)]
+#[cfg(all(test, feature = "reqwest", feature = "tokio"))]
 mod tests {
     /// The client is shared across threads (and tasks) by cloning.
     #[test]
