@@ -123,9 +123,9 @@ fn tour(url: &str, email: &str, password: &str) -> directus_blocking::Result<()>
             .include_count()
             .read()?;
         println!(
-            "\n== first 2 active products of {:?} matching (of {:?} in the collection): {}",
-            counted.meta().filter_count,
-            counted.meta().total_count,
+            "\n== first 2 active products of {} matching (of {} in the collection): {}",
+            counted.meta().filter_count.unwrap_or(0),
+            counted.meta().total_count.unwrap_or(0),
             names(counted.items())
         );
 
@@ -170,8 +170,8 @@ fn tour(url: &str, email: &str, password: &str) -> directus_blocking::Result<()>
         }
         let left = ours.clone().include_count().limit(0).read()?;
         println!(
-            "   {:?} products left in this run",
-            left.meta().filter_count
+            "   {} products left in this run",
+            left.meta().filter_count.unwrap_or(0)
         );
 
         let settings = d.singleton("drs_settings").read()?;
