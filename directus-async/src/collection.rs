@@ -29,7 +29,6 @@ use crate::Directus;
 #[derive(Debug)]
 pub struct Collection<'a, T> {
     client: &'a Directus,
-    query: Query,
     items: Items<T>,
 }
 
@@ -37,7 +36,6 @@ impl<T> Clone for Collection<'_, T> {
     fn clone(&self) -> Self {
         Collection {
             client: self.client,
-            query: self.query.clone(),
             items: self.items.clone(),
         }
     }
@@ -45,18 +43,10 @@ impl<T> Clone for Collection<'_, T> {
 
 impl<'a, T: DeserializeOwned> Collection<'a, T> {
     pub(crate) fn new(client: &'a Directus, items: Items<T>) -> Self {
-        Collection {
-            client,
-            query: Query::new(),
-            items,
-        }
+        Collection { client, items }
     }
 
-    query_methods!(query);
-
-    fn items(&self) -> Items<T> {
-        self.items.clone().with_query(self.query.clone())
-    }
+    query_methods!(items);
 
     /// The query built so far.
     ///
@@ -66,7 +56,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     /// assert_eq!(directus.collection("a").limit(2).query(), &Query::new().limit(2));
     /// ```
     pub fn query(&self) -> &Query {
-        &self.query
+        self.items.query()
     }
 
     /// Reads the matching items (a `SEARCH` when the query is too long for a URL).
@@ -80,7 +70,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     /// ```
     pub async fn read(&self) -> crate::Result<Page<T>> {
         self.client
-            .run(self.items().read(self.client.base_url())?)
+            .run(self.items.read(self.client.base_url())?)
             .await
     }
 
@@ -95,7 +85,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     /// ```
     pub async fn export(&self, format: ExportFormat) -> crate::Result<String> {
         self.client
-            .run(self.items().export(self.client.base_url(), format)?)
+            .run(self.items.export(self.client.base_url(), format)?)
             .await
     }
 
@@ -110,7 +100,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     /// ```
     pub async fn read_one(&self, key: impl Into<Key>) -> crate::Result<T> {
         self.client
-            .run(self.items().read_one(self.client.base_url(), key)?)
+            .run(self.items.read_one(self.client.base_url(), key)?)
             .await
     }
 
@@ -133,7 +123,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
         T: 'a,
     {
         let client = self.client;
-        let state = (self.items().pages(), VecDeque::new(), false);
+        let state = (self.items.pages(), VecDeque::new(), false);
         futures_util::stream::unfold(state, move |(mut pager, mut buffer, failed)| async move {
             if let Some(item) = buffer.pop_front() {
                 return Some((Ok(item), (pager, buffer, failed)));
@@ -170,7 +160,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     /// ```
     pub async fn create<B: Serialize + ?Sized>(&self, item: &B) -> crate::Result<Option<T>> {
         self.client
-            .run(self.items().create(self.client.base_url(), item)?)
+            .run(self.items.create(self.client.base_url(), item)?)
             .await
     }
 
@@ -186,7 +176,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     /// ```
     pub async fn create_many<B: Serialize>(&self, items: &[B]) -> crate::Result<Option<Vec<T>>> {
         self.client
-            .run(self.items().create_many(self.client.base_url(), items)?)
+            .run(self.items.create_many(self.client.base_url(), items)?)
             .await
     }
 
@@ -205,7 +195,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
         patch: &B,
     ) -> crate::Result<Option<T>> {
         self.client
-            .run(self.items().update(self.client.base_url(), key, patch)?)
+            .run(self.items.update(self.client.base_url(), key, patch)?)
             .await
     }
 
@@ -225,7 +215,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     ) -> crate::Result<Option<Vec<T>>> {
         self.client
             .run(
-                self.items()
+                self.items
                     .update_many(self.client.base_url(), keys, patch)?,
             )
             .await
@@ -249,7 +239,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     ) -> crate::Result<Option<Vec<T>>> {
         self.client
             .run(
-                self.items()
+                self.items
                     .update_by_query(self.client.base_url(), filter, patch)?,
             )
             .await
@@ -266,7 +256,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     /// ```
     pub async fn delete(&self, key: impl Into<Key>) -> crate::Result<()> {
         self.client
-            .run(self.items().delete(self.client.base_url(), key)?)
+            .run(self.items.delete(self.client.base_url(), key)?)
             .await
     }
 
@@ -284,7 +274,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
         keys: impl IntoIterator<Item = K>,
     ) -> crate::Result<()> {
         self.client
-            .run(self.items().delete_many(self.client.base_url(), keys)?)
+            .run(self.items.delete_many(self.client.base_url(), keys)?)
             .await
     }
 
@@ -299,10 +289,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     /// ```
     pub async fn delete_by_query(&self, filter: impl Into<Filter>) -> crate::Result<()> {
         self.client
-            .run(
-                self.items()
-                    .delete_by_query(self.client.base_url(), filter)?,
-            )
+            .run(self.items.delete_by_query(self.client.base_url(), filter)?)
             .await
     }
 
@@ -314,7 +301,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     /// directus.collection("a").limit(1).forget_cached();
     /// ```
     pub fn forget_cached(&self) {
-        if let Ok(op) = self.items().read(self.client.base_url()) {
+        if let Ok(op) = self.items.read(self.client.base_url()) {
             self.client.session_state().clear_cached(&op);
         }
     }

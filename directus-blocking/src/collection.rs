@@ -29,7 +29,6 @@ use crate::Directus;
 #[derive(Debug)]
 pub struct Collection<'a, T> {
     client: &'a Directus,
-    query: Query,
     items: Items<T>,
 }
 
@@ -37,7 +36,6 @@ impl<T> Clone for Collection<'_, T> {
     fn clone(&self) -> Self {
         Collection {
             client: self.client,
-            query: self.query.clone(),
             items: self.items.clone(),
         }
     }
@@ -45,18 +43,10 @@ impl<T> Clone for Collection<'_, T> {
 
 impl<'a, T: DeserializeOwned> Collection<'a, T> {
     pub(crate) fn new(client: &'a Directus, items: Items<T>) -> Self {
-        Collection {
-            client,
-            query: Query::new(),
-            items,
-        }
+        Collection { client, items }
     }
 
-    query_methods!(query);
-
-    fn items(&self) -> Items<T> {
-        self.items.clone().with_query(self.query.clone())
-    }
+    query_methods!(items);
 
     /// The query built so far.
     ///
@@ -66,7 +56,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     /// assert_eq!(directus.collection("a").limit(2).query(), &Query::new().limit(2));
     /// ```
     pub fn query(&self) -> &Query {
-        &self.query
+        self.items.query()
     }
 
     /// Reads the matching items (a `SEARCH` when the query is too long for a URL).
@@ -79,7 +69,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     /// # Ok::<(), directus_blocking::Error>(())
     /// ```
     pub fn read(&self) -> crate::Result<Page<T>> {
-        self.client.run(self.items().read(self.client.base_url())?)
+        self.client.run(self.items.read(self.client.base_url())?)
     }
 
     /// Exports the matching items as CSV, JSON, XML or YAML text.
@@ -92,7 +82,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     /// ```
     pub fn export(&self, format: ExportFormat) -> crate::Result<String> {
         self.client
-            .run(self.items().export(self.client.base_url(), format)?)
+            .run(self.items.export(self.client.base_url(), format)?)
     }
 
     /// Reads one item by key (the query's `fields` and `deep` apply).
@@ -105,7 +95,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     /// ```
     pub fn read_one(&self, key: impl Into<Key>) -> crate::Result<T> {
         self.client
-            .run(self.items().read_one(self.client.base_url(), key)?)
+            .run(self.items.read_one(self.client.base_url(), key)?)
     }
 
     /// Iterates over every matching item, reading `limit` rows per request (100 by default)
@@ -122,7 +112,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     pub fn iter(&self) -> Pages<'a, T> {
         Pages {
             client: self.client,
-            pager: self.items().pages(),
+            pager: self.items.pages(),
             buffer: VecDeque::new(),
             failed: false,
         }
@@ -139,7 +129,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     /// ```
     pub fn create<B: Serialize + ?Sized>(&self, item: &B) -> crate::Result<Option<T>> {
         self.client
-            .run(self.items().create(self.client.base_url(), item)?)
+            .run(self.items.create(self.client.base_url(), item)?)
     }
 
     /// Creates several items in one request.
@@ -153,7 +143,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     /// ```
     pub fn create_many<B: Serialize>(&self, items: &[B]) -> crate::Result<Option<Vec<T>>> {
         self.client
-            .run(self.items().create_many(self.client.base_url(), items)?)
+            .run(self.items.create_many(self.client.base_url(), items)?)
     }
 
     /// Updates one item by key.
@@ -170,7 +160,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
         patch: &B,
     ) -> crate::Result<Option<T>> {
         self.client
-            .run(self.items().update(self.client.base_url(), key, patch)?)
+            .run(self.items.update(self.client.base_url(), key, patch)?)
     }
 
     /// Applies one patch to several items by key.
@@ -187,7 +177,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
         patch: &B,
     ) -> crate::Result<Option<Vec<T>>> {
         self.client.run(
-            self.items()
+            self.items
                 .update_many(self.client.base_url(), keys, patch)?,
         )
     }
@@ -206,7 +196,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
         patch: &B,
     ) -> crate::Result<Option<Vec<T>>> {
         self.client.run(
-            self.items()
+            self.items
                 .update_by_query(self.client.base_url(), filter, patch)?,
         )
     }
@@ -221,7 +211,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     /// ```
     pub fn delete(&self, key: impl Into<Key>) -> crate::Result<()> {
         self.client
-            .run(self.items().delete(self.client.base_url(), key)?)
+            .run(self.items.delete(self.client.base_url(), key)?)
     }
 
     /// Deletes several items by key.
@@ -237,7 +227,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
         keys: impl IntoIterator<Item = K>,
     ) -> crate::Result<()> {
         self.client
-            .run(self.items().delete_many(self.client.base_url(), keys)?)
+            .run(self.items.delete_many(self.client.base_url(), keys)?)
     }
 
     /// Deletes every item matching `filter`.
@@ -249,10 +239,8 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     /// # Ok::<(), directus_blocking::Error>(())
     /// ```
     pub fn delete_by_query(&self, filter: impl Into<Filter>) -> crate::Result<()> {
-        self.client.run(
-            self.items()
-                .delete_by_query(self.client.base_url(), filter)?,
-        )
+        self.client
+            .run(self.items.delete_by_query(self.client.base_url(), filter)?)
     }
 
     /// Drops this query's cached answer, if the cache is on.
@@ -263,7 +251,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     /// directus.collection("a").limit(1).forget_cached();
     /// ```
     pub fn forget_cached(&self) {
-        if let Ok(op) = self.items().read(self.client.base_url()) {
+        if let Ok(op) = self.items.read(self.client.base_url()) {
             self.client.session_state().clear_cached(&op);
         }
     }

@@ -39,6 +39,11 @@ pub struct Items<T = Value> {
     model: PhantomData<fn() -> T>,
 }
 
+/// The read parameters, chained: the same methods as [`Query`]'s.
+impl<T> Items<T> {
+    crate::query_methods!(query);
+}
+
 impl<T> Clone for Items<T> {
     fn clone(&self) -> Self {
         Items {
@@ -117,18 +122,6 @@ impl<T: DeserializeOwned> Items<T> {
     /// ```
     pub fn query(&self) -> &Query {
         &self.query
-    }
-
-    /// The same items with this query.
-    ///
-    /// ```
-    /// # use directus_proto::{Items, Query};
-    /// let items = Items::<serde_json::Value>::new("a").with_query(Query::new().limit(1));
-    /// assert_eq!(items.query(), &Query::new().limit(1));
-    /// ```
-    pub fn with_query(mut self, query: Query) -> Self {
-        self.query = query;
-        self
     }
 
     fn op<U>(

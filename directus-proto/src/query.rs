@@ -309,6 +309,16 @@ impl Query {
         self
     }
 
+    /// Replaces the whole query (what the forwarding handles of [`query_methods!`] end in).
+    ///
+    /// ```
+    /// # use directus_proto::Query;
+    /// assert_eq!(Query::new().limit(1).with_query(Query::new()), Query::new());
+    /// ```
+    pub fn with_query(self, query: Query) -> Self {
+        query
+    }
+
     /// Returns `field` under the name `name` as well.
     ///
     /// ```
@@ -506,10 +516,11 @@ impl Query {
     }
 }
 
-/// Forwards [`Query`]'s builder methods onto a driver's handle that keeps its query in a field.
+/// Forwards [`Query`]'s builder methods onto a handle that keeps its query in a field.
 ///
-/// The drivers use it so that every read parameter is written once, here. The handle type must
-/// have a field (named by the macro's argument) of type [`Query`].
+/// Every read parameter is written once, here: [`Items`](crate::Items) forwards to its
+/// [`Query`], and the drivers' handles forward to their `Items`. The named field must have the
+/// same builder methods ([`Query`], or a type that uses this macro itself).
 ///
 /// ```
 /// use directus_proto::{Query, query_methods};
@@ -647,7 +658,7 @@ macro_rules! query_methods {
 
         /// Replaces the whole query with `query`.
         pub fn with_query(mut self, query: $crate::Query) -> Self {
-            self.$field = query;
+            self.$field = self.$field.with_query(query);
             self
         }
     };
