@@ -148,9 +148,18 @@ impl<T: DeserializeOwned> Items<T> {
         Ok(all.unwrap_or_else(|| json!({})))
     }
 
-    /// The query string for writes: only `fields`, which shapes the written rows answered.
-    fn write_query(&self) -> Result<String, Error> {
-        self.query.fields_only().to_query_string()
+    /// A create or update: the query string carries only `fields`, which shapes the written
+    /// rows answered.
+    fn write<U>(
+        &self,
+        base: &BaseUrl,
+        method: Method,
+        path: String,
+        body: &Value,
+        parse: crate::operation::Parser<U>,
+    ) -> Result<Operation<U>, Error> {
+        let query = self.query.fields_only().to_query_string()?;
+        self.op(base, method, path, &query, Some(body), parse)
     }
 
     fn read_with<U>(
@@ -249,13 +258,11 @@ impl<T: DeserializeOwned> Items<T> {
         patch: &B,
     ) -> Result<Operation<Option<T>>, Error> {
         let body = to_value(patch)?;
-        let query = self.write_query()?;
-        self.op(
+        self.write(
             base,
             Method::PATCH,
             self.collection()?.route().to_owned(),
-            &query,
-            Some(&body),
+            &body,
             response::written::<T>,
         )
     }
@@ -280,16 +287,8 @@ impl<T: DeserializeOwned> Items<T> {
                 "an item to create must serialize to an object",
             ));
         }
-        let query = self.write_query()?;
         let path = self.collection()?.route().to_owned();
-        self.op(
-            base,
-            Method::POST,
-            path,
-            &query,
-            Some(&body),
-            response::written::<T>,
-        )
+        self.write(base, Method::POST, path, &body, response::written::<T>)
     }
 
     /// Creates several items in one request.
@@ -307,16 +306,8 @@ impl<T: DeserializeOwned> Items<T> {
         items: &[B],
     ) -> Result<Operation<Option<Vec<T>>>, Error> {
         let body = to_value(items)?;
-        let query = self.write_query()?;
         let path = self.collection()?.route().to_owned();
-        self.op(
-            base,
-            Method::POST,
-            path,
-            &query,
-            Some(&body),
-            response::written::<Vec<T>>,
-        )
+        self.write(base, Method::POST, path, &body, response::written::<Vec<T>>)
     }
 
     /// Updates one item by key with a partial object.
@@ -334,16 +325,8 @@ impl<T: DeserializeOwned> Items<T> {
         patch: &B,
     ) -> Result<Operation<Option<T>>, Error> {
         let body = to_value(patch)?;
-        let query = self.write_query()?;
         let path = self.collection()?.item_route(&key.into())?;
-        self.op(
-            base,
-            Method::PATCH,
-            path,
-            &query,
-            Some(&body),
-            response::written::<T>,
-        )
+        self.write(base, Method::PATCH, path, &body, response::written::<T>)
     }
 
     /// Applies one partial object to several items by key.
@@ -368,14 +351,12 @@ impl<T: DeserializeOwned> Items<T> {
         let keys: Vec<Key> = keys.into_iter().map(Into::into).collect();
         ensure_keys(&keys)?;
         let body = json!({"keys": keys, "data": to_value(patch)?});
-        let query = self.write_query()?;
         let path = self.collection()?.route().to_owned();
-        self.op(
+        self.write(
             base,
             Method::PATCH,
             path,
-            &query,
-            Some(&body),
+            &body,
             response::written::<Vec<T>>,
         )
     }
@@ -399,14 +380,12 @@ impl<T: DeserializeOwned> Items<T> {
             "query": {"filter": self.write_filter(filter)?, "limit": -1},
             "data": to_value(patch)?,
         });
-        let query = self.write_query()?;
         let path = self.collection()?.route().to_owned();
-        self.op(
+        self.write(
             base,
             Method::PATCH,
             path,
-            &query,
-            Some(&body),
+            &body,
             response::written::<Vec<T>>,
         )
     }
