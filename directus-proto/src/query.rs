@@ -309,7 +309,8 @@ impl Query {
         self
     }
 
-    /// Replaces the whole query (what the forwarding handles of [`query_methods!`] end in).
+    /// Replaces the whole query (what the forwarding handles of
+    /// [`query_methods!`](crate::query_methods) end in).
     ///
     /// ```
     /// # use directus_proto::Query;
