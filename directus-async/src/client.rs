@@ -528,6 +528,7 @@ impl Inner {
                     })
                 }
                 Step::Refresh(seen) => Inner::refresh_after(self, seen).await?,
+                Step::Wait(delay) => crate::timer::sleep(delay).await,
                 Step::Done(value) => return Ok(value),
             }
         }

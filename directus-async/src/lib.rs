@@ -54,6 +54,7 @@ mod client;
 mod collection;
 pub mod files;
 mod system;
+mod timer;
 mod transport;
 
 pub use client::{Builder, Directus};

@@ -319,6 +319,7 @@ impl Directus {
                     })
                 }
                 Step::Refresh(seen) => self.refresh_after(seen)?,
+                Step::Wait(delay) => std::thread::sleep(delay),
                 Step::Done(value) => return Ok(value),
             }
         }

@@ -18,6 +18,7 @@
 //!             answer = Some(http::Response::new(b"pong".to_vec())); // the transport's job
 //!         }
 //!         Step::Refresh(_) => unreachable!("static tokens are never refreshed"),
+//!         Step::Wait(delay) => std::thread::sleep(delay), // a 429 on a read
 //!         Step::Done(value) => break value,
 //!     }
 //! };
@@ -42,6 +43,10 @@ use crate::operation::Operation;
 /// The longest margin before expiry at which a session refreshes ahead of time.
 const MAX_MARGIN: Duration = Duration::from_secs(30);
 
+/// The longest `Retry-After` a read waits out before it is sent again; a longer one is returned
+/// as the `429` error it is.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
+
 /// Identifies one set of tokens; it changes on every login, refresh and logout.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Generation(u64);
@@ -55,6 +60,8 @@ pub enum Step<T> {
     /// Refresh the session (single-flight, see [`Session::refresh`]), then call `step` with no
     /// answer.
     Refresh(Generation),
+    /// Wait this long (the server's `Retry-After` of a `429`), then call `step` with no answer.
+    Wait(Duration),
     /// Finished with this value.
     Done(T),
 }
@@ -268,6 +275,7 @@ impl Session {
             operation,
             refreshed: false,
             repeated: false,
+            waited: false,
             sent_with: None,
             retried: false,
             cache_key: None,
@@ -403,10 +411,28 @@ pub struct Call<'s, T> {
     refreshed: bool,
     /// Refreshed and repeated after a `TOKEN_EXPIRED` answer (at most once per call).
     repeated: bool,
+    /// Waited out a `429` and repeated (reads only, at most once per call).
+    waited: bool,
     sent_with: Option<Generation>,
     retried: bool,
     cache_key: Option<String>,
     header: Option<HeaderValue>,
+}
+
+/// How long a `429` asks to wait: its `Retry-After` in seconds (1 s when it has none, or a
+/// date), or `None` when that is longer than [`MAX_RETRY_AFTER`].
+fn retry_after(response: &Response<Vec<u8>>) -> Option<Duration> {
+    if response.status() != StatusCode::TOO_MANY_REQUESTS {
+        return None;
+    }
+    let seconds = response
+        .headers()
+        .get(http::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(1);
+    let delay = Duration::from_secs(seconds);
+    (delay <= MAX_RETRY_AFTER).then_some(delay)
 }
 
 fn is_token_expired(response: &Response<Vec<u8>>) -> bool {
@@ -435,6 +461,14 @@ impl<T> Exchange for Call<'_, T> {
                 self.repeated = true;
                 self.refreshed = true;
                 return Ok(Step::Refresh(generation));
+            }
+            if self.operation.is_read()
+                && !self.waited
+                && let Some(delay) = retry_after(&response)
+            {
+                // Rate limited before anything was read: wait as asked, then read once more.
+                self.waited = true;
+                return Ok(Step::Wait(delay));
             }
             self.after_response(&response, now);
             return self.operation.parse(response).map(Step::Done);

@@ -285,6 +285,7 @@ fn drive<E: Exchange>(
         match exchange.step(answer.take(), now) {
             Err(e) => return (Err(e), sent),
             Ok(Step::Done(v)) => return (Ok(v), sent),
+            Ok(Step::Wait(delay)) => sent.push(format!("WAIT {}s", delay.as_secs())),
             Ok(Step::Refresh(seen)) => {
                 if let Some(refresh) = session.refresh(seen) {
                     let (r, more) = drive(session, refresh, now, answers);
@@ -593,4 +594,62 @@ fn empty_in_lists_fold_instead_of_reaching_the_server() {
     // Negated, they swap.
     let q = Query::new().filter(!F::nin("id", Vec::<i64>::new()));
     assert!(q.filter_value().is_err());
+}
+
+fn too_many(retry_after: Option<&str>) -> Response<Vec<u8>> {
+    let mut response = json_response(
+        429,
+        json!({"errors": [{"message": "Too many requests, retry after 2s.", "extensions": {"code": "REQUESTS_EXCEEDED", "limit": 50, "reset": 2}}]}),
+    );
+    if let Some(value) = retry_after {
+        response
+            .headers_mut()
+            .insert("retry-after", value.parse().unwrap());
+    }
+    response
+}
+
+#[test]
+fn a_rate_limited_read_waits_as_asked_and_is_sent_once_more() {
+    let t0 = Instant::now();
+    let session = Session::new(base(), Some(Credentials::static_token("S")));
+    let mut script = vec![
+        ("/users/me", too_many(Some("2"))),
+        ("/users/me", json_response(200, json!({"data": {"id": 1}}))),
+    ];
+    let (r, sent) = drive(&session, session.call(me(&session)), t0, &mut script);
+    assert_eq!(r.unwrap()["id"], 1);
+    assert_eq!(
+        sent,
+        [
+            "GET /users/me Bearer S",
+            "WAIT 2s",
+            "GET /users/me Bearer S"
+        ]
+    );
+
+    // Only once per call: a second 429 is the answer.
+    let mut script = vec![("/users/me", too_many(None)), ("/users/me", too_many(None))];
+    let (r, sent) = drive(&session, session.call(me(&session)), t0, &mut script);
+    assert_eq!(
+        r.unwrap_err().api().unwrap().code(),
+        &ErrorCode::RequestsExceeded
+    );
+    assert_eq!(sent[1], "WAIT 1s");
+
+    // A wait longer than MAX_RETRY_AFTER is not waited out.
+    let mut script = vec![("/users/me", too_many(Some("3600")))];
+    let (r, sent) = drive(&session, session.call(me(&session)), t0, &mut script);
+    assert_eq!(r.unwrap_err().status().unwrap(), 429);
+    assert_eq!(sent.len(), 1);
+}
+
+#[test]
+fn a_rate_limited_write_is_not_sent_again() {
+    let session = Session::new(base(), Some(Credentials::static_token("S")));
+    let op = items().create(&base(), &json!({"a": 1})).unwrap();
+    let mut script = vec![("/items/products", too_many(Some("1")))];
+    let (r, sent) = drive(&session, session.call(op), Instant::now(), &mut script);
+    assert_eq!(r.unwrap_err().status().unwrap(), 429);
+    assert_eq!(sent.len(), 1);
 }

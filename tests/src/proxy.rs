@@ -38,6 +38,8 @@ struct State {
     delays: HashMap<(String, String), Duration>,
     /// When set, the `expires` of login and refresh answers is replaced by this (ms).
     expires_override: Option<u64>,
+    /// Requests to answer `429` without forwarding: how many more, and the `Retry-After`.
+    refusals: HashMap<(String, String), (usize, u64)>,
 }
 
 struct Shared {
@@ -162,6 +164,17 @@ impl Proxy {
         } else {
             state.delays.insert(key, delay);
         }
+    }
+
+    /// Answers the next `times` requests with this method and path `429 Too Many Requests`
+    /// with `Retry-After: retry_after` seconds and Directus's error body, without forwarding
+    /// them (they are counted).
+    pub fn rate_limit(&self, method: &str, path: &str, times: usize, retry_after: u64) {
+        let key = (method.to_ascii_uppercase(), path.to_owned());
+        self.shared
+            .state()
+            .refusals
+            .insert(key, (times, retry_after));
     }
 
     /// Makes the client believe its access tokens live `ms` milliseconds: the `data.expires`
@@ -310,18 +323,37 @@ fn handle(client: TcpStream, shared: &Shared) -> io::Result<()> {
     let mut body = vec![0; length];
     reader.read_exact(&mut body)?;
 
-    let (delay, expires_override) = {
+    let (delay, expires_override, refused) = {
         let mut state = shared.state();
-        *state
-            .counts
-            .entry((method.clone(), path.clone()))
-            .or_default() += 1;
-        state.log.push((method.clone(), path.clone()));
-        let delay = state.delays.get(&(method.clone(), path.clone())).copied();
+        let key = (method.clone(), path.clone());
+        *state.counts.entry(key.clone()).or_default() += 1;
+        state.log.push(key.clone());
+        let delay = state.delays.get(&key).copied();
         let auth = method == "POST" && (path == "/auth/login" || path == "/auth/refresh");
-        (delay, state.expires_override.filter(|_| auth))
+        let refused = match state.refusals.get_mut(&key) {
+            Some((left, retry_after)) if *left > 0 => {
+                *left -= 1;
+                Some(*retry_after)
+            }
+            _ => None,
+        };
+        (delay, state.expires_override.filter(|_| auth), refused)
     };
     shared.changed.notify_all();
+    if let Some(retry_after) = refused {
+        let body = format!(
+            r#"{{"errors":[{{"message":"Too many requests, retry after {retry_after}s.","extensions":{{"code":"REQUESTS_EXCEEDED","limit":1,"reset":{retry_after}}}}}]}}"#
+        );
+        let mut out = client;
+        write!(
+            out,
+            "HTTP/1.1 429 Too Many Requests\r\nRetry-After: {retry_after}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )?;
+        out.flush()?;
+        let _ = out.shutdown(Shutdown::Both);
+        return Ok(());
+    }
     if let Some(delay) = delay {
         std::thread::sleep(delay);
     }

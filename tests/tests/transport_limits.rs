@@ -106,3 +106,46 @@ fn async_limits_and_failures() {
         assert_eq!(kind(nowhere.me().await), TransportErrorKind::Connect);
     });
 }
+
+/// A `429` on a read is waited out once (its `Retry-After`) and the read succeeds; a `429` on a
+/// write is returned as the typed error, and the write was sent once.
+#[test]
+fn rate_limits_for_both_clients() {
+    use directus_proto::ErrorCode;
+    let server = Server::from_env();
+    let proxy = Proxy::start(&server.url);
+    let inbox = format!("/items/{}", fixtures::INBOX);
+
+    let blocking =
+        directus_blocking::Directus::with_token(proxy.url(), fixtures::STATIC_TOKEN).unwrap();
+    proxy.rate_limit("GET", "/users/me", 1, 1);
+    assert_eq!(blocking.me().unwrap()["email"], fixtures::TOKEN_EMAIL);
+    assert_eq!(proxy.count("GET", "/users/me"), 2);
+    proxy.rate_limit("POST", &inbox, 1, 1);
+    let refused = blocking
+        .collection(fixtures::INBOX)
+        .create(&json!({"message": "limited", "run": directus_tests::unique("429")}));
+    let api = refused.unwrap_err();
+    assert_eq!(
+        api.api().map(|a| a.code()),
+        Some(&ErrorCode::RequestsExceeded)
+    );
+    assert_eq!(proxy.count("POST", &inbox), 1);
+
+    proxy.reset();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let client =
+            directus_async::Directus::with_token(proxy.url(), fixtures::STATIC_TOKEN).unwrap();
+        proxy.rate_limit("GET", "/users/me", 1, 1);
+        assert_eq!(client.me().await.unwrap()["email"], fixtures::TOKEN_EMAIL);
+        assert_eq!(proxy.count("GET", "/users/me"), 2);
+        proxy.rate_limit("POST", &inbox, 1, 1);
+        let refused = client
+            .collection(fixtures::INBOX)
+            .create(&json!({"message": "limited", "run": directus_tests::unique("429")}))
+            .await;
+        assert_eq!(refused.unwrap_err().status().map(|s| s.as_u16()), Some(429));
+        assert_eq!(proxy.count("POST", &inbox), 1);
+    });
+}
