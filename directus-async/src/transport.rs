@@ -79,6 +79,8 @@ mod reqwest_client {
         reqwest::Client::builder()
             .user_agent(concat!("directus-rs/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(config.connect_timeout_duration())
+            // Streamed transfers have no overall timeout; a stall longer than this fails them.
+            .read_timeout(config.timeout_duration())
             .build()
             .map_err(transport_error)
     }
@@ -127,7 +129,8 @@ mod reqwest_client {
             body: ByteStream,
             config: &Config,
         ) -> BoxFuture<'_, Result<Response<Vec<u8>>, Error>> {
-            // A streamed transfer may take as long as it needs; the connect timeout applies.
+            // A streamed transfer may take as long as it needs (the client's read timeout
+            // catches a stall); the connect timeout applies.
             let (parts, _) = request.into_parts();
             let body = reqwest::Body::wrap_stream(body);
             let request = prepare(Request::from_parts(parts, body), None);

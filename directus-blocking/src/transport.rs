@@ -1,10 +1,19 @@
 //! Moving bytes with ureq: send a request, read the answer within the limits.
 
 use std::io::Read;
-use std::time::Duration;
 
 use directus_proto::{Config, Error, TransportError, TransportErrorKind};
 use http::{Request, Response};
+
+/// How the overall timeout applies to a request.
+#[derive(Clone, Copy)]
+enum Budget {
+    /// To the whole exchange, answer included.
+    Whole,
+    /// To each read and write: a streamed transfer may take as long as it needs, but a stall
+    /// longer than the timeout fails.
+    Idle,
+}
 
 /// The agent with the user's pool and this crate's per-request settings.
 #[derive(Clone, Debug)]
@@ -19,7 +28,7 @@ impl Transport {
     }
 
     pub(crate) fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, Error> {
-        let response = self.open(request, self.config.timeout_duration())?;
+        let response = self.open(request, Budget::Whole)?;
         self.read_all(response)
     }
 
@@ -31,8 +40,7 @@ impl Transport {
     ) -> Result<Response<Vec<u8>>, Error> {
         let (parts, _) = request.into_parts();
         let request = Request::from_parts(parts, ureq::SendBody::from_reader(reader));
-        // A streamed transfer may take as long as it needs; the connect timeout still applies.
-        let response = self.open(request, None)?;
+        let response = self.open(request, Budget::Idle)?;
         self.read_all(response)
     }
 
@@ -41,23 +49,27 @@ impl Transport {
         &self,
         request: Request<Vec<u8>>,
     ) -> Result<Response<ureq::Body>, Error> {
-        self.open(request, None)
+        self.open(request, Budget::Idle)
     }
 
     fn open<S: ureq::AsSendBody>(
         &self,
         request: Request<S>,
-        timeout: impl Into<Option<Duration>>,
+        budget: Budget,
     ) -> Result<Response<ureq::Body>, Error> {
-        let request = self
+        let timeout = Some(self.config.timeout_duration());
+        let config = self
             .agent
             .configure_request(request)
             // 4xx and 5xx are answers that proto reads, not transport errors.
             .http_status_as_error(false)
             .allow_non_standard_methods(true)
-            .timeout_global(timeout.into())
-            .timeout_connect(Some(self.config.connect_timeout_duration()))
-            .build();
+            .timeout_connect(Some(self.config.connect_timeout_duration()));
+        let request = match budget {
+            Budget::Whole => config.timeout_global(timeout),
+            Budget::Idle => config.timeout_per_read(timeout).timeout_per_write(timeout),
+        }
+        .build();
         self.agent.run(request).map_err(transport_error)
     }
 

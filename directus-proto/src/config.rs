@@ -30,7 +30,9 @@ impl Default for Config {
 }
 
 impl Config {
-    /// The overall time a request may take, answer included.
+    /// The overall time a request may take, answer included. Streamed uploads and downloads
+    /// have no overall bound (a big file takes what it takes): for them this bounds each read
+    /// and write instead, so a stalled transfer still fails.
     ///
     /// ```
     /// # use directus_proto::Config;

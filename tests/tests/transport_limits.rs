@@ -149,3 +149,37 @@ fn rate_limits_for_both_clients() {
         assert_eq!(proxy.count("POST", &inbox), 1);
     });
 }
+
+/// Streamed transfers have no overall bound, but a stall longer than the timeout fails them.
+#[test]
+fn a_stalled_download_times_out_for_both_clients() {
+    use directus_proto::AssetTransform;
+    let server = Server::from_env();
+    let proxy = Proxy::start(&server.url);
+    let id = "00000000-0000-4000-8000-00000000dead";
+    proxy.delay("GET", &format!("/assets/{id}"), Duration::from_secs(3));
+    let config = Config::default().timeout(Duration::from_millis(300));
+
+    let blocking = directus_blocking::Directus::builder(proxy.url())
+        .config(config)
+        .token(fixtures::STATIC_TOKEN)
+        .unwrap();
+    let stalled = blocking
+        .files()
+        .download(id, &AssetTransform::new(), Vec::new());
+    assert_eq!(kind(stalled), TransportErrorKind::Timeout);
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let client = directus_async::Directus::builder(proxy.url())
+            .config(config)
+            .token(fixtures::STATIC_TOKEN)
+            .unwrap();
+        let stalled = client
+            .files()
+            .download_stream(id, &AssetTransform::new())
+            .await
+            .map(|(head, _)| head);
+        assert_eq!(kind(stalled), TransportErrorKind::Timeout);
+    });
+}
