@@ -84,7 +84,9 @@ impl std::fmt::Debug for Builder {
 
 impl Builder {
     /// Shares this HTTP client (its connection pool) with other clients: several users, one
-    /// pool. A `reqwest::Client` is cheap to clone.
+    /// pool. A `reqwest::Client` is cheap to clone. The overall timeout of [`Config`] is set on
+    /// each request; the client's own connect and read timeouts (which bound a stalled stream)
+    /// are its own.
     ///
     /// ```
     /// # use directus_async::Directus;
