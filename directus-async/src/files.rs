@@ -9,14 +9,12 @@ use directus_proto::files;
 pub use directus_proto::files::{FileMeta, OnProgress, Progress, StreamedFile, UploadFile};
 use directus_proto::models::{File, Folder};
 use directus_proto::multipart::Streaming;
-use directus_proto::{Error, F, Items, Key, Operation, Page, Query};
+use directus_proto::{Error, Key, Operation, Page, Query};
 use futures_util::stream::{self, StreamExt};
 use http::{HeaderValue, header};
 
 use crate::Directus;
 use crate::transport::ByteStream;
-
-type Callback = OnProgress;
 
 /// The files of the server; see [`Directus::files`].
 ///
@@ -35,7 +33,7 @@ type Callback = OnProgress;
 #[derive(Clone)]
 pub struct Files<'a> {
     client: &'a Directus,
-    progress: Option<Callback>,
+    progress: Option<OnProgress>,
 }
 
 impl std::fmt::Debug for Files<'_> {
@@ -47,7 +45,7 @@ impl std::fmt::Debug for Files<'_> {
 }
 
 /// Reports the bytes of a stream as they pass.
-fn counted(stream: ByteStream, total: Option<u64>, callback: Option<Callback>) -> ByteStream {
+fn counted(stream: ByteStream, total: Option<u64>, callback: Option<OnProgress>) -> ByteStream {
     let mut done = 0u64;
     stream
         .inspect(move |chunk| {
@@ -322,14 +320,9 @@ impl<'a> Files<'a> {
     /// # }
     /// ```
     pub async fn folder(&self, name: &str) -> crate::Result<Folder> {
-        let query = Query::new().filter(F::eq("name", name)).limit(2);
         let found = self
             .client
-            .run(
-                Items::<Folder>::of()
-                    .with_query(query)
-                    .read(self.client.base_url())?,
-            )
+            .run(files::folders_named(self.client.base_url(), name)?)
             .await?;
         files::pick_folder(name, found.into_items())
     }

@@ -13,12 +13,10 @@ pub use directus_proto::files::{FileMeta, OnProgress, Progress, StreamedFile, Up
 use directus_proto::media::SNIFF_LEN;
 use directus_proto::models::{File, Folder};
 use directus_proto::multipart::Streaming;
-use directus_proto::{Error, F, Items, Key, Operation, Page, Query, TransportError};
+use directus_proto::{Error, Key, Operation, Page, Query, TransportError};
 use http::{HeaderValue, header};
 
 use crate::Directus;
-
-type Callback = OnProgress;
 
 /// The files of the server; see [`Directus::files`].
 ///
@@ -35,7 +33,7 @@ type Callback = OnProgress;
 #[derive(Clone)]
 pub struct Files<'a> {
     client: &'a Directus,
-    progress: Option<Callback>,
+    progress: Option<OnProgress>,
 }
 
 impl std::fmt::Debug for Files<'_> {
@@ -54,7 +52,7 @@ fn io_error(what: &str, error: io::Error) -> Error {
 struct Counting<'p, T> {
     inner: T,
     progress: Progress,
-    callback: Option<&'p Callback>,
+    callback: Option<&'p OnProgress>,
 }
 
 impl<T> Counting<'_, T> {
@@ -336,12 +334,9 @@ impl<'a> Files<'a> {
     /// # Ok::<(), directus_blocking::Error>(())
     /// ```
     pub fn folder(&self, name: &str) -> crate::Result<Folder> {
-        let query = Query::new().filter(F::eq("name", name)).limit(2);
-        let found = self.client.run(
-            Items::<Folder>::of()
-                .with_query(query)
-                .read(self.client.base_url())?,
-        )?;
+        let found = self
+            .client
+            .run(files::folders_named(self.client.base_url(), name)?)?;
         files::pick_folder(name, found.into_items())
     }
 

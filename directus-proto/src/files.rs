@@ -830,12 +830,37 @@ pub fn delete(base: &BaseUrl, id: impl Into<Key>) -> Result<Operation<()>, Error
 /// assert!(matches!(op.parse(none), Err(Error::InvalidInput(m)) if m.contains("does not exist")));
 /// ```
 pub fn folder_by_name(base: &BaseUrl, name: &str) -> Result<Operation<Folder>, Error> {
+    Ok(
+        Operation::get(base, &folder_lookup(name)?, parse_one_folder)
+            .for_collection("directus_folders"),
+    )
+}
+
+/// The same lookup as [`folder_by_name`], answering the (at most two) folders found, for a
+/// driver to hand to [`pick_folder`] with the name.
+///
+/// ```
+/// use directus_proto::{BaseUrl, files};
+/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
+/// let op = files::folders_named(&base, "photos").unwrap();
+/// assert_eq!(op.request().uri(), files::folder_by_name(&base, "photos").unwrap().request().uri());
+/// let found = op.parse(http::Response::new(br#"{"data":[]}"#.to_vec())).unwrap();
+/// assert!(files::pick_folder("photos", found.into_items()).is_err());
+/// ```
+pub fn folders_named(base: &BaseUrl, name: &str) -> Result<Operation<Page<Folder>>, Error> {
+    Ok(
+        Operation::get(base, &folder_lookup(name)?, response::page::<Folder>)
+            .for_collection("directus_folders"),
+    )
+}
+
+/// `/folders?filter={"name":{"_eq":name}}&limit=2`: two, to tell one match from several.
+fn folder_lookup(name: &str) -> Result<String, Error> {
     if name.is_empty() {
         return Err(Error::invalid("the folder name is empty"));
     }
     let query = Query::new().filter(F::eq("name", name)).limit(2);
-    let path = format!("/folders?{}", query.to_query_string()?);
-    Ok(Operation::get(base, &path, parse_one_folder).for_collection("directus_folders"))
+    Ok(format!("/folders?{}", query.to_query_string()?))
 }
 
 fn parse_one_folder(response: http::Response<Vec<u8>>) -> Result<Folder, Error> {
