@@ -8,6 +8,7 @@
 DRS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DRS_SERVER="$DRS_ROOT/tests/server/directus-server"
 DRS_STARTED_SERVER=0
+DRS_INSTANCES=()
 
 drs_say() { printf '\n==> %s\n' "$*" >&2; }
 drs_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -28,6 +29,10 @@ drs_on_exit() {
         printf '\nFAILED (exit %s)\n' "$rc" >&2
         drs_show_log
     fi
+    local name
+    for name in "${DRS_INSTANCES[@]}"; do
+        "$DRS_SERVER" stop "$name" || true
+    done
     if [ "$DRS_STARTED_SERVER" = 1 ]; then
         "$DRS_SERVER" stop || true
     fi
@@ -52,8 +57,21 @@ drs_server_up() {
     trap 'exit 143' TERM
     DRS_STARTED_SERVER=1
     drs_say "starting Directus on loopback"
-    "$DRS_SERVER" start
+    "$DRS_SERVER" start >/dev/null
     eval "$("$DRS_SERVER" env)"
+}
+
+# drs_instance_up NAME [KEY=VALUE...]: start one more throwaway server named NAME with the given
+# extra settings, export its DIRECTUS_<NAME>_URL / _ADMIN_EMAIL / _ADMIN_PASSWORD / _LOG, and stop
+# it on exit (drs_server_up must have run first: it installs the trap).
+drs_instance_up() {
+    local name="$1" settings
+    shift
+    settings="$(printf '%s\n' "$@")"
+    DRS_INSTANCES+=("$name")
+    drs_say "starting Directus instance '$name' on loopback"
+    DIRECTUS_RS_SERVER_ENV="$settings" "$DRS_SERVER" start "$name" >/dev/null
+    eval "$("$DRS_SERVER" env "$name")"
 }
 
 drs_setup_fixtures() {
