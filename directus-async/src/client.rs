@@ -88,6 +88,12 @@ impl Builder {
     /// each request; the client's own connect and read timeouts (which bound a stalled stream)
     /// are its own.
     ///
+    /// Build a `reqwest::Client` with [`reqwest_client_builder`](crate::reqwest_client_builder)
+    /// (or at least `redirect(reqwest::redirect::Policy::none())`): reqwest's default follows
+    /// redirects by itself, also a `307` that re-sends a login's body to another origin. This
+    /// crate follows redirects by its own rules, and refuses an answer that the HTTP client
+    /// reached through a redirect.
+    ///
     /// ```
     /// # use directus_async::Directus;
     /// let _ = Directus::builder("http://127.0.0.1:8055").client(reqwest::Client::new());
@@ -314,7 +320,7 @@ impl Directus {
     /// # async fn demo() -> directus_async::Result<()> {
     /// let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
     /// let op: Operation<serde_json::Value> =
-    ///     Operation::get(directus.session_state().base(), "/server/info", response::data);
+    ///     Operation::get(directus.session_state().base(), "/server/info", response::data)?;
     /// let info = directus.run(op).await?;
     /// # Ok(())
     /// # }
@@ -424,7 +430,7 @@ impl Directus {
             self.base_url(),
             "/users/me",
             directus_proto::response::data,
-        ))
+        )?)
         .await
     }
 
@@ -438,15 +444,8 @@ impl Directus {
     /// # }
     /// ```
     pub async fn ping(&self) -> crate::Result<String> {
-        self.run(
-            Operation::get(
-                self.base_url(),
-                "/server/ping",
-                directus_proto::response::text,
-            )
-            .anonymous(),
-        )
-        .await
+        self.run(directus_proto::system::ping(self.base_url())?)
+            .await
     }
 
     /// Asks for a password-reset mail.
@@ -514,7 +513,7 @@ impl Inner {
     ) -> crate::Result<E::Output>
     where
         E: Exchange,
-        F: FnMut(http::Request<Vec<u8>>) -> Fut,
+        F: FnMut(http::Request<directus_proto::Body>) -> Fut,
         Fut: Future<Output = crate::Result<http::Response<Vec<u8>>>>,
     {
         let mut answer = None;

@@ -373,12 +373,13 @@ impl<'a> Files<'a> {
                             *opened.lock().unwrap_or_else(|p| p.into_inner()) = Some((head, body));
                             Ok(head_only)
                         }
-                        // An error answer: read it whole and let the call decide.
+                        // An error answer: read it whole (within the body limit and the
+                        // timeout) and let the call decide.
                         None => {
-                            let chunks: Vec<Vec<u8>> =
-                                futures_util::TryStreamExt::try_collect(body).await?;
+                            let bytes =
+                                crate::transport::collect_limited(body, &inner.config).await?;
                             let (parts, _) = head_only.into_parts();
-                            Ok(http::Response::from_parts(parts, chunks.concat()))
+                            Ok(http::Response::from_parts(parts, bytes))
                         }
                     }
                 }

@@ -60,10 +60,12 @@ mod transport;
 pub use client::{Builder, Directus};
 pub use collection::{Collection, Singleton};
 pub use directus_proto::{
-    Agg, AggFunc, AggregateRow, ApiError, AssetTransform, CacheConfig, Config, Credentials, Error,
-    ErrorCode, ExportFormat, F, FileMeta, Filter, FilterError, Item, Key, Meta, MetaCount, Order,
+    Agg, AggFunc, AggregateRow, ApiError, AssetTransform, Body, CacheConfig, Config, Credentials,
+    Error, ErrorCode, ExportFormat, F, FileMeta, Filter, FilterError, Item, Key, Meta, MetaCount, Order,
     Page, Query, Secret, TransportError, TransportErrorKind, UploadFile, models,
 };
+#[cfg(feature = "reqwest")]
+pub use transport::reqwest_client_builder;
 pub use transport::{ByteStream, HttpClient};
 
 /// `Result` with this crate's [`Error`].

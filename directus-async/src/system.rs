@@ -58,7 +58,7 @@ impl Directus {
     /// # }
     /// ```
     pub async fn my_permissions(&self) -> crate::Result<MyPermissions> {
-        self.run(system::my_permissions(self.base_url())).await
+        self.run(system::my_permissions(self.base_url())?).await
     }
 
     /// The project settings.
@@ -102,7 +102,7 @@ impl Directus {
     /// # }
     /// ```
     pub async fn server_info(&self) -> crate::Result<ServerInfo> {
-        self.run(system::info(self.base_url())).await
+        self.run(system::info(self.base_url())?).await
     }
 
     /// `GET /server/health` (admins see every check).
@@ -115,7 +115,7 @@ impl Directus {
     /// # }
     /// ```
     pub async fn health(&self) -> crate::Result<Health> {
-        self.run(system::health(self.base_url())).await
+        self.run(system::health(self.base_url())?).await
     }
 
     /// Every translation string, grouped by key then language.
@@ -168,7 +168,7 @@ impl Directus {
     /// # }
     /// ```
     pub async fn schema_collections(&self) -> crate::Result<Vec<Collection>> {
-        self.run(system::collections(self.base_url())).await
+        self.run(system::collections(self.base_url())?).await
     }
 
     /// The fields of a collection.
@@ -194,6 +194,6 @@ impl Directus {
     /// # }
     /// ```
     pub async fn schema_relations(&self) -> crate::Result<Vec<Relation>> {
-        self.run(system::relations(self.base_url())).await
+        self.run(system::relations(self.base_url())?).await
     }
 }

@@ -1,6 +1,6 @@
 //! Moving bytes: the [`HttpClient`] trait, and its reqwest implementation.
 
-use directus_proto::{Config, Error};
+use directus_proto::{Body, Config, Error, TransportError, TransportErrorKind};
 use futures_util::future::BoxFuture;
 use futures_util::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use http::{Request, Response};
@@ -12,15 +12,21 @@ pub type ByteStream = BoxStream<'static, Result<Vec<u8>, Error>>;
 /// (within [`Config::body_limit_bytes`] and [`Config::timeout_duration`]). Error statuses are
 /// answers, not errors. Implemented for `reqwest::Client` with the `reqwest` feature.
 ///
+/// **An implementation must not follow redirects**: a `3xx` is an answer, handed back as it
+/// is. The client decides which redirects to follow (see `directus_proto::redirect`): never one
+/// to another origin for a request with credentials or a body, and never with the
+/// `Authorization` header to another origin. An HTTP stack that follows redirects by itself
+/// would send a login's password or a refresh token wherever a `307` points.
+///
 /// ```
-/// use directus_async::{Config, Error, HttpClient};
+/// use directus_async::{Body, Config, Error, HttpClient};
 /// use futures_util::future::BoxFuture;
 ///
 /// /// A client that answers every request with `pong`.
 /// struct Pong;
 ///
 /// impl HttpClient for Pong {
-///     fn send(&self, _: http::Request<Vec<u8>>, _: &Config)
+///     fn send(&self, _: http::Request<Body>, _: &Config)
 ///         -> BoxFuture<'_, Result<http::Response<Vec<u8>>, Error>> {
 ///         Box::pin(async { Ok(http::Response::new(b"pong".to_vec())) })
 ///     }
@@ -30,7 +36,7 @@ pub trait HttpClient: Send + Sync + 'static {
     /// Sends the request and reads the answer.
     fn send(
         &self,
-        request: Request<Vec<u8>>,
+        request: Request<Body>,
         config: &Config,
     ) -> BoxFuture<'_, Result<Response<Vec<u8>>, Error>>;
 
@@ -39,7 +45,7 @@ pub trait HttpClient: Send + Sync + 'static {
     /// override it.
     fn send_streaming(
         &self,
-        request: Request<Vec<u8>>,
+        request: Request<Body>,
         body: ByteStream,
         config: &Config,
     ) -> BoxFuture<'_, Result<Response<Vec<u8>>, Error>> {
@@ -47,7 +53,7 @@ pub trait HttpClient: Send + Sync + 'static {
         Box::pin(async move {
             let chunks: Vec<Vec<u8>> = body.try_collect().await?;
             let (parts, _) = request.into_parts();
-            self.send(Request::from_parts(parts, chunks.concat()), &config)
+            self.send(Request::from_parts(parts, chunks.concat().into()), &config)
                 .await
         })
     }
@@ -56,7 +62,7 @@ pub trait HttpClient: Send + Sync + 'static {
     /// The default reads the whole body first; clients that can stream override it.
     fn open(
         &self,
-        request: Request<Vec<u8>>,
+        request: Request<Body>,
         config: &Config,
     ) -> BoxFuture<'_, Result<Response<ByteStream>, Error>> {
         let config = *config;
@@ -71,18 +77,30 @@ pub trait HttpClient: Send + Sync + 'static {
 mod reqwest_client {
     use std::time::Duration;
 
-    use directus_proto::{TransportError, TransportErrorKind};
-
     use super::*;
 
     pub(crate) fn default_client(config: &Config) -> Result<reqwest::Client, Error> {
+        reqwest_client_builder(config).build().map_err(transport_error)
+    }
+
+    /// A `reqwest::ClientBuilder` set up as this crate's own client: its user agent, the
+    /// connect timeout and the read timeout of `config` (which bound a stalled stream), and **no
+    /// redirects followed by reqwest** (this crate follows them by its own rules). Build a pool
+    /// to share between several users from it.
+    ///
+    /// ```
+    /// use directus_async::{Config, Directus, reqwest_client_builder};
+    ///
+    /// let pool = reqwest_client_builder(&Config::default()).pool_max_idle_per_host(16).build().unwrap();
+    /// let alice = Directus::builder("http://127.0.0.1:8055").client(pool.clone()).token("a").unwrap();
+    /// ```
+    pub fn reqwest_client_builder(config: &Config) -> reqwest::ClientBuilder {
         reqwest::Client::builder()
             .user_agent(concat!("directus-rs/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(config.connect_timeout_duration())
             // Streamed transfers have no overall timeout; a stall longer than this fails them.
             .read_timeout(config.timeout_duration())
-            .build()
-            .map_err(transport_error)
+            .redirect(reqwest::redirect::Policy::none())
     }
 
     fn transport_error(error: reqwest::Error) -> Error {
@@ -109,46 +127,70 @@ mod reqwest_client {
         Ok(request)
     }
 
+    /// Sends the request; an answer that reqwest reached by following a redirect (a client
+    /// passed in with redirects on) is refused rather than read as the server's.
+    async fn execute(
+        client: &reqwest::Client,
+        request: reqwest::Request,
+    ) -> Result<reqwest::Response, Error> {
+        let asked = request.url().clone();
+        let response = client.execute(request).await.map_err(transport_error)?;
+        if response.url() != &asked {
+            return Err(TransportError::new(
+                TransportErrorKind::Other,
+                "the HTTP client followed a redirect by itself: build it with \
+                 `reqwest_client_builder` or `redirect(reqwest::redirect::Policy::none())`",
+            )
+            .into());
+        }
+        Ok(response)
+    }
+
     impl HttpClient for reqwest::Client {
         fn send(
             &self,
-            request: Request<Vec<u8>>,
+            request: Request<Body>,
             config: &Config,
         ) -> BoxFuture<'_, Result<Response<Vec<u8>>, Error>> {
             let limit = config.body_limit_bytes();
-            let request = prepare(request, Some(config.timeout_duration()));
+            let request = prepare(request.map(Body::into_vec), Some(config.timeout_duration()));
             Box::pin(async move {
-                let response = self.execute(request?).await.map_err(transport_error)?;
+                let response = execute(self, request?).await?;
                 read_limited(response, limit).await
             })
         }
 
         fn send_streaming(
             &self,
-            request: Request<Vec<u8>>,
+            request: Request<Body>,
             body: ByteStream,
             config: &Config,
         ) -> BoxFuture<'_, Result<Response<Vec<u8>>, Error>> {
             // A streamed transfer may take as long as it needs (the client's read timeout
-            // catches a stall); the connect timeout applies.
+            // catches a stall); the connect timeout applies. The answer is read whole, within
+            // the limit and the timeout.
             let (parts, _) = request.into_parts();
             let body = reqwest::Body::wrap_stream(body);
             let request = prepare(Request::from_parts(parts, body), None);
             let config = *config;
             Box::pin(async move {
-                let response = self.execute(request?).await.map_err(transport_error)?;
-                read_limited(response, config.body_limit_bytes()).await
+                let response = execute(self, request?).await?;
+                within_timeout(
+                    read_limited(response, config.body_limit_bytes()),
+                    config.timeout_duration(),
+                )
+                .await
             })
         }
 
         fn open(
             &self,
-            request: Request<Vec<u8>>,
+            request: Request<Body>,
             _config: &Config,
         ) -> BoxFuture<'_, Result<Response<ByteStream>, Error>> {
-            let request = prepare(request, None);
+            let request = prepare(request.map(Body::into_vec), None);
             Box::pin(async move {
-                let mut response = self.execute(request?).await.map_err(transport_error)?;
+                let mut response = execute(self, request?).await?;
                 let mut head = Response::new(());
                 *head.status_mut() = response.status();
                 *head.headers_mut() = std::mem::take(response.headers_mut());
@@ -182,14 +224,53 @@ mod reqwest_client {
         Ok(answer)
     }
 
-    fn too_large(limit: u64) -> Error {
-        TransportError::new(
-            TransportErrorKind::BodyTooLarge,
-            format!("the response body is larger than the limit of {limit} bytes"),
+}
+
+fn too_large(limit: u64) -> Error {
+    TransportError::new(
+        TransportErrorKind::BodyTooLarge,
+        format!("the response body is larger than the limit of {limit} bytes"),
+    )
+    .into()
+}
+
+/// Runs `read` for at most `timeout`: a body that trickles in forever fails with a timeout.
+pub(crate) async fn within_timeout<T>(
+    read: impl std::future::Future<Output = Result<T, Error>>,
+    timeout: std::time::Duration,
+) -> Result<T, Error> {
+    let read = std::pin::pin!(read);
+    let timer = std::pin::pin!(crate::timer::sleep(timeout));
+    match futures_util::future::select(read, timer).await {
+        futures_util::future::Either::Left((result, _)) => result,
+        futures_util::future::Either::Right(((), _)) => Err(TransportError::new(
+            TransportErrorKind::Timeout,
+            format!("the response body was not read within {timeout:?}"),
         )
-        .into()
+        .into()),
     }
+}
+
+/// Reads a streamed body into memory within the limit and the timeout of `config` (the error
+/// answer of a streamed download).
+pub(crate) async fn collect_limited(body: ByteStream, config: &Config) -> Result<Vec<u8>, Error> {
+    let limit = config.body_limit_bytes();
+    let read = async move {
+        let mut body = body;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk?;
+            if bytes.len() as u64 + chunk.len() as u64 > limit {
+                return Err(too_large(limit));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
+    };
+    within_timeout(read, config.timeout_duration()).await
 }
 
 #[cfg(feature = "reqwest")]
 pub(crate) use reqwest_client::default_client;
+#[cfg(feature = "reqwest")]
+pub use reqwest_client::reqwest_client_builder;

@@ -286,7 +286,7 @@ impl Directus {
     /// use directus_proto::{Operation, response};
     /// let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
     /// let op: Operation<serde_json::Value> =
-    ///     Operation::get(directus.session_state().base(), "/server/info", response::data);
+    ///     Operation::get(directus.session_state().base(), "/server/info", response::data)?;
     /// let info = directus.run(op)?;
     /// # Ok::<(), directus_blocking::Error>(())
     /// ```
@@ -304,7 +304,9 @@ impl Directus {
     pub(crate) fn drive_with<E: Exchange>(
         &self,
         mut exchange: E,
-        mut send: impl FnMut(http::Request<Vec<u8>>) -> crate::Result<http::Response<Vec<u8>>>,
+        mut send: impl FnMut(
+            http::Request<directus_proto::Body>,
+        ) -> crate::Result<http::Response<Vec<u8>>>,
     ) -> crate::Result<E::Output> {
         let mut answer = None;
         loop {
@@ -442,7 +444,7 @@ impl Directus {
             self.base_url(),
             "/users/me",
             directus_proto::response::data,
-        ))
+        )?)
     }
 
     /// `GET /server/ping`: `pong` when the server is up.
@@ -454,14 +456,7 @@ impl Directus {
     /// # Ok::<(), directus_blocking::Error>(())
     /// ```
     pub fn ping(&self) -> crate::Result<String> {
-        self.run(
-            Operation::get(
-                self.base_url(),
-                "/server/ping",
-                directus_proto::response::text,
-            )
-            .anonymous(),
-        )
+        self.run(directus_proto::system::ping(self.base_url())?)
     }
 
     /// Asks for a password-reset mail.

@@ -382,7 +382,7 @@ impl<'a> Files<'a> {
                     Ok(http::Response::from_parts(parts, Vec::new()))
                 }
                 // An error answer: read it whole and let the call decide (refresh, or error).
-                None => self.client.transport().read_all(response),
+                None => self.client.transport().read_answer(response),
             }
         })?;
         let (head, body) =

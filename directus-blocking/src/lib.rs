@@ -34,8 +34,8 @@ mod transport;
 pub use client::{Builder, Directus};
 pub use collection::{Collection, Pages, Singleton};
 pub use directus_proto::{
-    Agg, AggFunc, AggregateRow, ApiError, AssetTransform, CacheConfig, Config, Credentials, Error,
-    ErrorCode, ExportFormat, F, FileMeta, Filter, FilterError, Item, Key, Meta, MetaCount, Order,
+    Agg, AggFunc, AggregateRow, ApiError, AssetTransform, Body, CacheConfig, Config, Credentials,
+    Error, ErrorCode, ExportFormat, F, FileMeta, Filter, FilterError, Item, Key, Meta, MetaCount, Order,
     Page, Query, Secret, TransportError, TransportErrorKind, UploadFile, models,
 };
 

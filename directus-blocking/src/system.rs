@@ -55,7 +55,7 @@ impl Directus {
     /// # Ok::<(), directus_blocking::Error>(())
     /// ```
     pub fn my_permissions(&self) -> crate::Result<MyPermissions> {
-        self.run(system::my_permissions(self.base_url()))
+        self.run(system::my_permissions(self.base_url())?)
     }
 
     /// The project settings.
@@ -94,7 +94,7 @@ impl Directus {
     /// # Ok::<(), directus_blocking::Error>(())
     /// ```
     pub fn server_info(&self) -> crate::Result<ServerInfo> {
-        self.run(system::info(self.base_url()))
+        self.run(system::info(self.base_url())?)
     }
 
     /// `GET /server/health` (admins see every check).
@@ -106,7 +106,7 @@ impl Directus {
     /// # Ok::<(), directus_blocking::Error>(())
     /// ```
     pub fn health(&self) -> crate::Result<Health> {
-        self.run(system::health(self.base_url()))
+        self.run(system::health(self.base_url())?)
     }
 
     /// Every translation string, grouped by key then language.
@@ -153,7 +153,7 @@ impl Directus {
     /// # Ok::<(), directus_blocking::Error>(())
     /// ```
     pub fn schema_collections(&self) -> crate::Result<Vec<Collection>> {
-        self.run(system::collections(self.base_url()))
+        self.run(system::collections(self.base_url())?)
     }
 
     /// The fields of a collection.
@@ -177,6 +177,6 @@ impl Directus {
     /// # Ok::<(), directus_blocking::Error>(())
     /// ```
     pub fn schema_relations(&self) -> crate::Result<Vec<Relation>> {
-        self.run(system::relations(self.base_url()))
+        self.run(system::relations(self.base_url())?)
     }
 }

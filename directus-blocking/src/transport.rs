@@ -1,8 +1,9 @@
 //! Moving bytes with ureq: send a request, read the answer within the limits.
 
 use std::io::Read;
+use std::time::Instant;
 
-use directus_proto::{Config, Error, TransportError, TransportErrorKind};
+use directus_proto::{Body, Config, Error, TransportError, TransportErrorKind};
 use http::{Request, Response};
 
 /// How the overall timeout applies to a request.
@@ -27,29 +28,29 @@ impl Transport {
         Transport { agent, config }
     }
 
-    pub(crate) fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, Error> {
-        let response = self.open(request, Budget::Whole)?;
+    pub(crate) fn send(&self, request: Request<Body>) -> Result<Response<Vec<u8>>, Error> {
+        let response = self.open(request.map(Body::into_vec), Budget::Whole)?;
         self.read_all(response)
     }
 
     /// Sends a request whose body is `reader` (a streamed upload).
     pub(crate) fn send_reader(
         &self,
-        request: Request<Vec<u8>>,
+        request: Request<Body>,
         reader: &mut dyn Read,
     ) -> Result<Response<Vec<u8>>, Error> {
         let (parts, _) = request.into_parts();
         let request = Request::from_parts(parts, ureq::SendBody::from_reader(reader));
         let response = self.open(request, Budget::Idle)?;
-        self.read_all(response)
+        self.read_answer(response)
     }
 
     /// Sends a request and hands back the answer with its body unread (a streamed download).
     pub(crate) fn open_stream(
         &self,
-        request: Request<Vec<u8>>,
+        request: Request<Body>,
     ) -> Result<Response<ureq::Body>, Error> {
-        self.open(request, Budget::Idle)
+        self.open(request.map(Body::into_vec), Budget::Idle)
     }
 
     fn open<S: ureq::AsSendBody>(
@@ -63,6 +64,9 @@ impl Transport {
             .configure_request(request)
             // 4xx and 5xx are answers that proto reads, not transport errors.
             .http_status_as_error(false)
+            // So are 3xx: proto decides which redirects to follow (never one that would carry
+            // credentials or a body to another origin).
+            .max_redirects(0)
             .allow_non_standard_methods(true)
             .timeout_connect(Some(self.config.connect_timeout_duration()));
         let request = match budget {
@@ -73,11 +77,9 @@ impl Transport {
         self.agent.run(request).map_err(transport_error)
     }
 
-    /// Reads a whole body, within the limit.
-    pub(crate) fn read_all(
-        &self,
-        response: Response<ureq::Body>,
-    ) -> Result<Response<Vec<u8>>, Error> {
+    /// Reads a whole body, within the limit (the overall timeout of a [`Budget::Whole`]
+    /// request covers it).
+    fn read_all(&self, response: Response<ureq::Body>) -> Result<Response<Vec<u8>>, Error> {
         let (parts, mut body) = response.into_parts();
         let bytes = body
             .with_config()
@@ -85,6 +87,49 @@ impl Transport {
             .read_to_vec()
             .map_err(transport_error)?;
         Ok(Response::from_parts(parts, bytes))
+    }
+
+    /// Reads the whole answer of a streamed request (whose per-read timeout alone would let a
+    /// body that trickles in forever run on), within the limit and the overall timeout.
+    pub(crate) fn read_answer(
+        &self,
+        response: Response<ureq::Body>,
+    ) -> Result<Response<Vec<u8>>, Error> {
+        let limit = self.config.body_limit_bytes();
+        let timeout = self.config.timeout_duration();
+        let deadline = Instant::now().checked_add(timeout);
+        let (parts, body) = response.into_parts();
+        let mut reader = body.into_with_config().limit(limit).reader();
+        let mut bytes = Vec::new();
+        let mut chunk = [0u8; 16 * 1024];
+        loop {
+            let n = reader.read(&mut chunk).map_err(|e| read_error(e, limit))?;
+            if n == 0 {
+                break;
+            }
+            bytes.extend_from_slice(&chunk[..n]);
+            if deadline.is_some_and(|at| Instant::now() >= at) {
+                return Err(TransportError::new(
+                    TransportErrorKind::Timeout,
+                    format!("the response body was not read within {timeout:?}"),
+                )
+                .into());
+            }
+        }
+        Ok(Response::from_parts(parts, bytes))
+    }
+}
+
+/// An error of ureq's body reader, which wraps ureq's own errors in `io::Error`.
+fn read_error(error: std::io::Error, limit: u64) -> Error {
+    match error.downcast::<ureq::Error>() {
+        Ok(ureq::Error::BodyExceedsLimit(_)) => TransportError::new(
+            TransportErrorKind::BodyTooLarge,
+            format!("the response body is larger than the limit of {limit} bytes"),
+        )
+        .into(),
+        Ok(other) => transport_error(other),
+        Err(io) => transport_error(ureq::Error::Io(io)),
     }
 }
 

@@ -410,7 +410,7 @@ pub fn download_range(
         builder = builder.header(header::RANGE, value);
     }
     let request = builder
-        .body(Vec::new())
+        .body(crate::Body::empty())
         .map_err(|e| Error::invalid(format!("the asset request is not valid: {e}")))?;
     Ok(Operation::new(request, body_bytes).for_collection("directus_files"))
 }

@@ -327,10 +327,10 @@ pub fn password_reset(
 /// ```
 /// use directus_proto::{BaseUrl, auth};
 /// let base = BaseUrl::parse("http://localhost:8055").unwrap();
-/// assert_eq!(auth::providers(&base).request().uri().path(), "/auth");
+/// assert_eq!(auth::providers(&base).unwrap().request().uri().path(), "/auth");
 /// ```
-pub fn providers(base: &BaseUrl) -> Operation<serde_json::Value> {
-    Operation::get(base, "/auth", crate::response::data).anonymous()
+pub fn providers(base: &BaseUrl) -> Result<Operation<serde_json::Value>, Error> {
+    Ok(Operation::get(base, "/auth", crate::response::data)?.anonymous())
 }
 
 /// The `Authorization` header value of an access token, marked sensitive so HTTP stacks keep

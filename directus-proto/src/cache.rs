@@ -103,7 +103,7 @@ impl Cache {
     }
 
     /// The key of a request: method, URI and body (a `SEARCH` carries its query in the body).
-    pub(crate) fn key(request: &Request<Vec<u8>>) -> String {
+    pub(crate) fn key(request: &Request<crate::Body>) -> String {
         format!(
             "{} {} {}",
             request.method(),
@@ -187,8 +187,8 @@ impl Cache {
 mod tests {
     use super::*;
 
-    fn req(uri: &str) -> Request<Vec<u8>> {
-        Request::get(uri).body(Vec::new()).unwrap()
+    fn req(uri: &str) -> Request<crate::Body> {
+        Request::get(uri).body(crate::Body::empty()).unwrap()
     }
 
     #[test]

@@ -490,10 +490,12 @@ fn multipart_op<T>(
     path: &str,
     form: Form,
     parse: crate::operation::Parser<T>,
-) -> Operation<T> {
+) -> Result<Operation<T>, Error> {
     let content_type = form.content_type();
-    Operation::with_body(base, method, path, form.finish(), content_type, parse)
-        .for_collection(FILES)
+    Ok(
+        Operation::with_body(base, method, path, form.finish(), content_type, parse)?
+            .for_collection(FILES),
+    )
 }
 
 fn file_route(id: &Key) -> Result<String, Error> {
@@ -538,7 +540,7 @@ pub fn upload_with(
         "/files",
         form,
         response::written::<File>,
-    ))
+    )?)
 }
 
 /// Uploads several files in one request, each with its own metadata before it. Answers the
@@ -597,7 +599,7 @@ pub fn upload_many_with(
         "/files",
         form,
         one_or_many,
-    ))
+    )?)
 }
 
 /// Reads the answer to an upload of several files: a list, or one object for a single file.
@@ -663,7 +665,7 @@ pub fn replace_with(
         &path,
         form,
         response::written::<File>,
-    ))
+    )?)
 }
 
 fn stream_op(
@@ -687,7 +689,7 @@ fn stream_op(
         Vec::new(),
         body.content_type().clone(),
         response::written::<File>,
-    )
+    )?
     .for_collection(FILES);
     Ok(StreamUpload { operation, body })
 }
@@ -831,7 +833,7 @@ pub fn delete(base: &BaseUrl, id: impl Into<Key>) -> Result<Operation<()>, Error
 /// ```
 pub fn folder_by_name(base: &BaseUrl, name: &str) -> Result<Operation<Folder>, Error> {
     Ok(
-        Operation::get(base, &folder_lookup(name)?, parse_one_folder)
+        Operation::get(base, &folder_lookup(name)?, parse_one_folder)?
             .for_collection("directus_folders"),
     )
 }
@@ -849,7 +851,7 @@ pub fn folder_by_name(base: &BaseUrl, name: &str) -> Result<Operation<Folder>, E
 /// ```
 pub fn folders_named(base: &BaseUrl, name: &str) -> Result<Operation<Page<Folder>>, Error> {
     Ok(
-        Operation::get(base, &folder_lookup(name)?, response::page::<Folder>)
+        Operation::get(base, &folder_lookup(name)?, response::page::<Folder>)?
             .for_collection("directus_folders"),
     )
 }
@@ -964,7 +966,7 @@ content-type: image/png\r\n\r\n\u{89}PNG\r\n\u{1a}\n\r\n--BOUNDARY--\r\n";
             Boundary::new(boundary).unwrap(),
         )
         .unwrap();
-        assert_eq!(&up.body().assemble(&content), mem.request().body());
+        assert_eq!(mem.request().body(), &up.body().assemble(&content));
         assert_eq!(
             up.body().content_length(),
             Some(mem.request().body().len() as u64)

@@ -136,7 +136,7 @@ impl<T: DeserializeOwned> Items<T> {
         let path = with_query(path, query);
         let op = match body {
             Some(body) => Operation::json(base, method, &path, body, parse)?,
-            None => Operation::build_bare(base, method, &path, parse),
+            None => Operation::build_bare(base, method, &path, parse)?,
         };
         Ok(op.for_collection(self.collection.clone()))
     }

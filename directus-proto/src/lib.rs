@@ -29,6 +29,7 @@
 pub mod aggregate;
 pub mod assets;
 pub mod auth;
+mod body;
 mod cache;
 mod collection;
 mod config;
@@ -50,6 +51,7 @@ mod url;
 pub use aggregate::{Agg, AggFunc, Aggregate, AggregateRow};
 pub use assets::AssetTransform;
 pub use auth::{Credentials, Secret};
+pub use body::Body;
 pub use cache::CacheConfig;
 pub use collection::{CollectionRef, Key};
 pub use config::Config;

@@ -5,7 +5,7 @@ use std::fmt;
 use http::{HeaderValue, Method, Request, Response, header};
 use serde::Serialize;
 
-use crate::{BaseUrl, Error};
+use crate::{BaseUrl, Body, Error};
 
 /// How a response is read into the operation's output.
 pub type Parser<T> = fn(Response<Vec<u8>>) -> Result<T, Error>;
@@ -20,12 +20,12 @@ pub type Parser<T> = fn(Response<Vec<u8>>) -> Result<T, Error>;
 /// use directus_proto::{BaseUrl, Operation, response};
 ///
 /// let base = BaseUrl::parse("http://127.0.0.1:8055").unwrap();
-/// let ping: Operation<String> = Operation::get(&base, "/server/ping", response::text);
+/// let ping: Operation<String> = Operation::get(&base, "/server/ping", response::text).unwrap();
 /// assert_eq!(ping.request().uri(), "http://127.0.0.1:8055/server/ping");
 /// assert_eq!(ping.parse(http::Response::new(b"pong".to_vec())).unwrap(), "pong");
 /// ```
 pub struct Operation<T> {
-    request: Request<Vec<u8>>,
+    request: Request<Body>,
     parse: Parser<T>,
     authenticated: bool,
     collection: Option<String>,
@@ -35,12 +35,12 @@ impl<T> Operation<T> {
     /// An operation from a built request and its parser.
     ///
     /// ```
-    /// # use directus_proto::{Operation, response};
-    /// let req = http::Request::get("http://localhost/server/health").body(Vec::new()).unwrap();
+    /// # use directus_proto::{Body, Operation, response};
+    /// let req = http::Request::get("http://localhost/server/health").body(Body::empty()).unwrap();
     /// let op: Operation<serde_json::Value> = Operation::new(req, response::data);
     /// assert_eq!(op.request().method(), "GET");
     /// ```
-    pub fn new(request: Request<Vec<u8>>, parse: Parser<T>) -> Self {
+    pub fn new(request: Request<Body>, parse: Parser<T>) -> Self {
         Operation {
             request,
             parse,
@@ -51,13 +51,19 @@ impl<T> Operation<T> {
 
     /// A `GET` of `path_and_query` (already encoded) on the server.
     ///
+    /// Fails with [`Error::InvalidInput`] when the two do not make a valid URI (characters a URI
+    /// cannot hold, or longer than the 65,534 bytes an [`http::Uri`] holds): a request is never
+    /// sent to another URI than the one asked for.
+    ///
     /// ```
     /// # use directus_proto::{BaseUrl, Operation, response};
     /// let base = BaseUrl::parse("http://localhost").unwrap();
-    /// let op: Operation<()> = Operation::get(&base, "/server/health", response::empty);
+    /// let op: Operation<()> = Operation::get(&base, "/server/health", response::empty).unwrap();
     /// assert_eq!(op.request().uri(), "http://localhost/server/health");
+    /// let long = format!("/items/a?fields={}", "x".repeat(70_000));
+    /// assert!(Operation::<()>::get(&base, &long, response::empty).is_err());
     /// ```
-    pub fn get(base: &BaseUrl, path_and_query: &str, parse: Parser<T>) -> Self {
+    pub fn get(base: &BaseUrl, path_and_query: &str, parse: Parser<T>) -> Result<Self, Error> {
         Self::build_bare(base, Method::GET, path_and_query, parse)
     }
 
@@ -81,14 +87,14 @@ impl<T> Operation<T> {
     ) -> Result<Self, Error> {
         let body = serde_json::to_vec(body)
             .map_err(|e| Error::invalid(format!("the request body does not serialize: {e}")))?;
-        Ok(Self::build(
+        Self::build(
             base,
             method,
             path_and_query,
             body,
             Some(HeaderValue::from_static("application/json")),
             parse,
-        ))
+        )
     }
 
     /// A request with a body of the given content type.
@@ -98,7 +104,7 @@ impl<T> Operation<T> {
     /// # use http::{HeaderValue, Method};
     /// let base = BaseUrl::parse("http://localhost").unwrap();
     /// let op: Operation<()> = Operation::with_body(
-    ///     &base, Method::POST, "/x", b"a,b".to_vec(), HeaderValue::from_static("text/csv"), response::empty);
+    ///     &base, Method::POST, "/x", b"a,b".to_vec(), HeaderValue::from_static("text/csv"), response::empty).unwrap();
     /// assert_eq!(op.request().headers()["content-type"], "text/csv");
     /// ```
     pub fn with_body(
@@ -108,7 +114,7 @@ impl<T> Operation<T> {
         body: Vec<u8>,
         content_type: HeaderValue,
         parse: Parser<T>,
-    ) -> Self {
+    ) -> Result<Self, Error> {
         Self::build(
             base,
             method,
@@ -124,7 +130,7 @@ impl<T> Operation<T> {
         method: Method,
         path_and_query: &str,
         parse: Parser<T>,
-    ) -> Self {
+    ) -> Result<Self, Error> {
         Self::build(base, method, path_and_query, Vec::new(), None, parse)
     }
 
@@ -135,21 +141,24 @@ impl<T> Operation<T> {
         body: Vec<u8>,
         content_type: Option<HeaderValue>,
         parse: Parser<T>,
-    ) -> Self {
-        let mut request = Request::new(body);
+    ) -> Result<Self, Error> {
+        let url = base.join(path_and_query);
+        let uri: http::Uri = url.parse().map_err(|_| {
+            Error::invalid(format!(
+                "the request's URI cannot be expressed ({} bytes; an HTTP URI holds at most \
+                 65,534, and only URI characters)",
+                url.len()
+            ))
+        })?;
+        let mut request = Request::new(Body::from(body));
         *request.method_mut() = method;
-        // Every path and query this crate builds is percent-encoded; an invalid URI here is a
-        // bug in this crate, and the request is then sent to the base URL's root, never elsewhere.
-        *request.uri_mut() = base
-            .join(path_and_query)
-            .parse()
-            .unwrap_or_else(|_| http::Uri::from_static("/"));
+        *request.uri_mut() = uri;
         let headers = request.headers_mut();
         headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
         if let Some(content_type) = content_type {
             headers.insert(header::CONTENT_TYPE, content_type);
         }
-        Operation::new(request, parse)
+        Ok(Operation::new(request, parse))
     }
 
     /// Marks the operation as one sent without a bearer token (login, refresh, password reset).
@@ -157,7 +166,7 @@ impl<T> Operation<T> {
     /// ```
     /// # use directus_proto::{BaseUrl, Operation, response};
     /// let base = BaseUrl::parse("http://localhost").unwrap();
-    /// let op: Operation<()> = Operation::get(&base, "/server/ping", response::empty).anonymous();
+    /// let op: Operation<()> = Operation::get(&base, "/server/ping", response::empty).unwrap().anonymous();
     /// assert!(!op.is_authenticated());
     /// ```
     pub fn anonymous(mut self) -> Self {
@@ -171,7 +180,7 @@ impl<T> Operation<T> {
     /// ```
     /// # use directus_proto::{BaseUrl, Operation, response};
     /// let base = BaseUrl::parse("http://localhost").unwrap();
-    /// let op: Operation<()> = Operation::get(&base, "/items/a", response::empty).for_collection("a");
+    /// let op: Operation<()> = Operation::get(&base, "/items/a", response::empty).unwrap().for_collection("a");
     /// assert_eq!(op.collection(), Some("a"));
     /// ```
     pub fn for_collection(mut self, collection: impl Into<String>) -> Self {
@@ -184,10 +193,10 @@ impl<T> Operation<T> {
     /// ```
     /// # use directus_proto::{BaseUrl, Operation, response};
     /// # let base = BaseUrl::parse("http://localhost").unwrap();
-    /// let op: Operation<()> = Operation::get(&base, "/server/ping", response::empty);
+    /// let op: Operation<()> = Operation::get(&base, "/server/ping", response::empty).unwrap();
     /// assert!(op.request().headers().get("authorization").is_none());
     /// ```
-    pub fn request(&self) -> &Request<Vec<u8>> {
+    pub fn request(&self) -> &Request<Body> {
         &self.request
     }
 
@@ -196,7 +205,7 @@ impl<T> Operation<T> {
     /// ```
     /// # use directus_proto::{BaseUrl, Operation, response};
     /// # let base = BaseUrl::parse("http://localhost").unwrap();
-    /// assert!(Operation::<()>::get(&base, "/users/me", response::empty).is_authenticated());
+    /// assert!(Operation::<()>::get(&base, "/users/me", response::empty).unwrap().is_authenticated());
     /// ```
     pub fn is_authenticated(&self) -> bool {
         self.authenticated
@@ -207,7 +216,7 @@ impl<T> Operation<T> {
     /// ```
     /// # use directus_proto::{BaseUrl, Operation, response};
     /// # let base = BaseUrl::parse("http://localhost").unwrap();
-    /// assert_eq!(Operation::<()>::get(&base, "/server/ping", response::empty).collection(), None);
+    /// assert_eq!(Operation::<()>::get(&base, "/server/ping", response::empty).unwrap().collection(), None);
     /// ```
     pub fn collection(&self) -> Option<&str> {
         self.collection.as_deref()
@@ -220,7 +229,7 @@ impl<T> Operation<T> {
     /// # use directus_proto::{BaseUrl, Operation, response};
     /// # use http::Method;
     /// # let base = BaseUrl::parse("http://localhost").unwrap();
-    /// assert!(Operation::<()>::get(&base, "/items/a", response::empty).is_read());
+    /// assert!(Operation::<()>::get(&base, "/items/a", response::empty).unwrap().is_read());
     /// let post = Operation::<()>::json(&base, Method::POST, "/items/a", &1, response::empty).unwrap();
     /// assert!(!post.is_read());
     /// ```
@@ -233,7 +242,7 @@ impl<T> Operation<T> {
     /// ```
     /// # use directus_proto::{BaseUrl, Operation, response};
     /// # let base = BaseUrl::parse("http://localhost").unwrap();
-    /// let op: Operation<String> = Operation::get(&base, "/server/ping", response::text);
+    /// let op: Operation<String> = Operation::get(&base, "/server/ping", response::text).unwrap();
     /// assert_eq!(op.parse(http::Response::new(b"pong".to_vec())).unwrap(), "pong");
     /// ```
     pub fn parse(&self, response: Response<Vec<u8>>) -> Result<T, Error> {
@@ -241,7 +250,7 @@ impl<T> Operation<T> {
     }
 
     /// A copy of the request with `authorization` set (or not), ready to send.
-    pub(crate) fn to_request(&self, authorization: Option<&HeaderValue>) -> Request<Vec<u8>> {
+    pub(crate) fn to_request(&self, authorization: Option<&HeaderValue>) -> Request<Body> {
         let mut request = Request::new(self.request.body().clone());
         *request.method_mut() = self.request.method().clone();
         *request.uri_mut() = self.request.uri().clone();

@@ -34,7 +34,7 @@ use std::time::{Duration, Instant};
 
 use http::{HeaderValue, Request, Response, StatusCode};
 
-use crate::BaseUrl;
+use crate::{BaseUrl, Body};
 use crate::auth::{self, Credentials, Secret, Tokens};
 use crate::cache::{Cache, CacheConfig};
 use crate::error::{ApiError, Error, ErrorCode, TransportError, TransportErrorKind};
@@ -56,7 +56,7 @@ pub struct Generation(u64);
 #[allow(clippy::large_enum_variant)] // a step lives for one loop turn; boxing buys nothing
 pub enum Step<T> {
     /// Send this request and pass the answer to the next `step`.
-    Send(Request<Vec<u8>>),
+    Send(Request<Body>),
     /// Refresh the session (single-flight, see [`Session::refresh`]), then call `step` with no
     /// answer.
     Refresh(Generation),
@@ -83,7 +83,7 @@ pub trait Exchange {
     /// say yes, once: nothing that could write twice is retried.
     ///
     /// Answers the request to send again, or `None`.
-    fn retry_after(&mut self, error: &TransportError) -> Option<Request<Vec<u8>>>;
+    fn retry_after(&mut self, error: &TransportError) -> Option<Request<Body>>;
 }
 
 struct AuthState {
@@ -506,7 +506,7 @@ impl<T> Exchange for Call<'_, T> {
         Ok(Step::Send(request))
     }
 
-    fn retry_after(&mut self, error: &TransportError) -> Option<Request<Vec<u8>>> {
+    fn retry_after(&mut self, error: &TransportError) -> Option<Request<Body>> {
         let retry = self.operation.is_read()
             && !self.retried
             && error.kind() != TransportErrorKind::BodyTooLarge;
@@ -643,7 +643,7 @@ impl Exchange for Refresh<'_> {
         }
     }
 
-    fn retry_after(&mut self, _error: &TransportError) -> Option<Request<Vec<u8>>> {
+    fn retry_after(&mut self, _error: &TransportError) -> Option<Request<Body>> {
         // The refresh token rotates: a refresh whose answer was lost cannot be repeated.
         None
     }
@@ -700,7 +700,7 @@ impl Exchange for Logout<'_> {
         }
     }
 
-    fn retry_after(&mut self, _error: &TransportError) -> Option<Request<Vec<u8>>> {
+    fn retry_after(&mut self, _error: &TransportError) -> Option<Request<Body>> {
         None
     }
 }

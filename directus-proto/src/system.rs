@@ -52,8 +52,13 @@ fn json_op<T, B: Serialize + ?Sized>(
     Ok(Operation::json(base, method, path, body, parse)?.for_collection(collection))
 }
 
-fn get<T>(base: &BaseUrl, path: &str, parse: Parser<T>, collection: &str) -> Operation<T> {
-    Operation::get(base, path, parse).for_collection(collection)
+fn get<T>(
+    base: &BaseUrl,
+    path: &str,
+    parse: Parser<T>,
+    collection: &str,
+) -> Result<Operation<T>, Error> {
+    Ok(Operation::get(base, path, parse)?.for_collection(collection))
 }
 
 // ---- The current user -------------------------------------------------------------------
@@ -74,7 +79,7 @@ pub fn me<T: DeserializeOwned>(base: &BaseUrl, query: &Query) -> Result<Operatio
         &with_query("/users/me", query)?,
         response::data::<T>,
         "directus_users",
-    ))
+    )?)
 }
 
 /// Updates the current user (`PATCH /users/me`); answers the user, or `None` on a 204.
@@ -109,14 +114,14 @@ pub type MyPermissions = BTreeMap<String, BTreeMap<String, ActionAccess>>;
 /// ```
 /// use directus_proto::{BaseUrl, system};
 /// let base = BaseUrl::parse("http://localhost:8055").unwrap();
-/// let op = system::my_permissions(&base);
+/// let op = system::my_permissions(&base).unwrap();
 /// assert_eq!(op.request().uri().path(), "/permissions/me");
 /// let body = br#"{"data":{"articles":{"read":{"access":"full","fields":["*"]},"delete":{"access":"none"}}}}"#;
 /// let perms = op.parse(http::Response::new(body.to_vec())).unwrap();
 /// assert!(perms["articles"]["read"].allows_field("title"));
 /// assert!(!perms["articles"]["delete"].allowed());
 /// ```
-pub fn my_permissions(base: &BaseUrl) -> Operation<MyPermissions> {
+pub fn my_permissions(base: &BaseUrl) -> Result<Operation<MyPermissions>, Error> {
     get(
         base,
         "/permissions/me",
@@ -130,11 +135,11 @@ pub fn my_permissions(base: &BaseUrl) -> Operation<MyPermissions> {
 /// ```
 /// use directus_proto::{BaseUrl, system};
 /// let base = BaseUrl::parse("http://localhost:8055").unwrap();
-/// let op = system::my_roles(&base);
+/// let op = system::my_roles(&base).unwrap();
 /// let roles = op.parse(http::Response::new(br#"{"data":[{"id":"r","name":"Editor"}]}"#.to_vec())).unwrap();
 /// assert_eq!(roles[0].name.as_deref(), Some("Editor"));
 /// ```
-pub fn my_roles(base: &BaseUrl) -> Operation<Vec<Role>> {
+pub fn my_roles(base: &BaseUrl) -> Result<Operation<Vec<Role>>, Error> {
     get(
         base,
         "/roles/me",
@@ -150,12 +155,12 @@ pub fn my_roles(base: &BaseUrl) -> Operation<Vec<Role>> {
 /// ```
 /// use directus_proto::{BaseUrl, system};
 /// let base = BaseUrl::parse("http://localhost:8055").unwrap();
-/// let op = system::ping(&base);
+/// let op = system::ping(&base).unwrap();
 /// assert!(!op.is_authenticated());
 /// assert_eq!(op.parse(http::Response::new(b"pong".to_vec())).unwrap(), "pong");
 /// ```
-pub fn ping(base: &BaseUrl) -> Operation<String> {
-    Operation::get(base, "/server/ping", response::text).anonymous()
+pub fn ping(base: &BaseUrl) -> Result<Operation<String>, Error> {
+    Ok(Operation::get(base, "/server/ping", response::text)?.anonymous())
 }
 
 /// `GET /server/health`: the status, and for admins every check. The answer has no `data`
@@ -166,12 +171,12 @@ pub fn ping(base: &BaseUrl) -> Operation<String> {
 /// ```
 /// use directus_proto::{BaseUrl, system};
 /// let base = BaseUrl::parse("http://localhost:8055").unwrap();
-/// let op = system::health(&base);
+/// let op = system::health(&base).unwrap();
 /// let down = http::Response::builder().status(503)
 ///     .body(br#"{"status":"error","checks":{}}"#.to_vec()).unwrap();
 /// assert_eq!(op.parse(down).unwrap().status.as_deref(), Some("error"));
 /// ```
-pub fn health(base: &BaseUrl) -> Operation<Health> {
+pub fn health(base: &BaseUrl) -> Result<Operation<Health>, Error> {
     Operation::get(base, "/server/health", parse_health)
 }
 
@@ -195,11 +200,11 @@ fn parse_health(response: http::Response<Vec<u8>>) -> Result<Health, Error> {
 /// ```
 /// use directus_proto::{BaseUrl, system};
 /// let base = BaseUrl::parse("http://localhost:8055").unwrap();
-/// let op = system::info(&base);
+/// let op = system::info(&base).unwrap();
 /// let info = op.parse(http::Response::new(br#"{"data":{"version":"12.4.0"}}"#.to_vec())).unwrap();
 /// assert_eq!(info.version.as_deref(), Some("12.4.0"));
 /// ```
-pub fn info(base: &BaseUrl) -> Operation<ServerInfo> {
+pub fn info(base: &BaseUrl) -> Result<Operation<ServerInfo>, Error> {
     Operation::get(base, "/server/info", response::data::<ServerInfo>)
 }
 
@@ -208,11 +213,11 @@ pub fn info(base: &BaseUrl) -> Operation<ServerInfo> {
 /// ```
 /// use directus_proto::{BaseUrl, system};
 /// let base = BaseUrl::parse("http://localhost:8055").unwrap();
-/// let op = system::openapi(&base);
+/// let op = system::openapi(&base).unwrap();
 /// let spec = op.parse(http::Response::new(br#"{"openapi":"3.0.1"}"#.to_vec())).unwrap();
 /// assert_eq!(spec["openapi"], "3.0.1");
 /// ```
-pub fn openapi(base: &BaseUrl) -> Operation<Value> {
+pub fn openapi(base: &BaseUrl) -> Result<Operation<Value>, Error> {
     Operation::get(base, "/server/specs/oas", raw_json)
 }
 
@@ -324,7 +329,7 @@ pub fn compare_version(base: &BaseUrl, id: impl Into<Key>) -> Result<Operation<V
         &path,
         response::data::<Value>,
         "directus_versions",
-    ))
+    )?)
 }
 
 /// Promotes a content version into the main item (`POST /versions/{id}/promote` with the
@@ -377,7 +382,7 @@ pub fn share_info(
         &path,
         response::data::<crate::models::Share>,
         "directus_shares",
-    ))
+    )?)
 }
 
 // ---- Translations -------------------------------------------------------------------------
@@ -460,9 +465,9 @@ fn segment(text: &str, what: &str) -> Result<String, Error> {
 /// ```
 /// use directus_proto::{BaseUrl, system};
 /// let base = BaseUrl::parse("http://localhost:8055").unwrap();
-/// assert_eq!(system::collections(&base).request().uri().path(), "/collections");
+/// assert_eq!(system::collections(&base).unwrap().request().uri().path(), "/collections");
 /// ```
-pub fn collections(base: &BaseUrl) -> Operation<Vec<Collection>> {
+pub fn collections(base: &BaseUrl) -> Result<Operation<Vec<Collection>>, Error> {
     get(
         base,
         "/collections",
@@ -485,7 +490,7 @@ pub fn collection(base: &BaseUrl, name: &str) -> Result<Operation<Collection>, E
         &path,
         response::data::<Collection>,
         "directus_collections",
-    ))
+    )?)
 }
 
 /// Creates a collection (`POST /collections`), with its fields.
@@ -552,7 +557,7 @@ pub fn update_collection<B: Serialize + ?Sized>(
 pub fn delete_collection(base: &BaseUrl, name: &str) -> Result<Operation<()>, Error> {
     let path = format!("/collections/{}", segment(name, "collection name")?);
     Ok(
-        Operation::build_bare(base, Method::DELETE, &path, response::empty)
+        Operation::build_bare(base, Method::DELETE, &path, response::empty)?
             .for_collection("directus_collections"),
     )
 }
@@ -571,7 +576,7 @@ pub fn fields(base: &BaseUrl, collection: &str) -> Result<Operation<Vec<Field>>,
         &path,
         response::data::<Vec<Field>>,
         "directus_fields",
-    ))
+    )?)
 }
 
 /// Adds a field to a collection (`POST /fields/{collection}`).
@@ -612,7 +617,7 @@ pub fn delete_field(base: &BaseUrl, collection: &str, field: &str) -> Result<Ope
         segment(field, "field name")?
     );
     Ok(
-        Operation::build_bare(base, Method::DELETE, &path, response::empty)
+        Operation::build_bare(base, Method::DELETE, &path, response::empty)?
             .for_collection("directus_fields"),
     )
 }
@@ -622,9 +627,9 @@ pub fn delete_field(base: &BaseUrl, collection: &str, field: &str) -> Result<Ope
 /// ```
 /// use directus_proto::{BaseUrl, system};
 /// let base = BaseUrl::parse("http://localhost:8055").unwrap();
-/// assert_eq!(system::relations(&base).request().uri().path(), "/relations");
+/// assert_eq!(system::relations(&base).unwrap().request().uri().path(), "/relations");
 /// ```
-pub fn relations(base: &BaseUrl) -> Operation<Vec<Relation>> {
+pub fn relations(base: &BaseUrl) -> Result<Operation<Vec<Relation>>, Error> {
     get(
         base,
         "/relations",
@@ -647,7 +652,7 @@ pub fn relations_of(base: &BaseUrl, collection: &str) -> Result<Operation<Vec<Re
         &path,
         response::data::<Vec<Relation>>,
         "directus_relations",
-    ))
+    )?)
 }
 
 /// Creates a relation (`POST /relations`), e.g. [`Relation::many_to_one`].
@@ -677,9 +682,9 @@ pub fn create_relation<B: Serialize + ?Sized>(
 /// ```
 /// use directus_proto::{BaseUrl, system};
 /// let base = BaseUrl::parse("http://localhost:8055").unwrap();
-/// assert_eq!(system::schema_snapshot(&base).request().uri().path(), "/schema/snapshot");
+/// assert_eq!(system::schema_snapshot(&base).unwrap().request().uri().path(), "/schema/snapshot");
 /// ```
-pub fn schema_snapshot(base: &BaseUrl) -> Operation<Value> {
+pub fn schema_snapshot(base: &BaseUrl) -> Result<Operation<Value>, Error> {
     Operation::get(base, "/schema/snapshot", response::data::<Value>)
 }
 
@@ -733,6 +738,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             health(&base())
+                .unwrap()
                 .parse(forbidden)
                 .unwrap_err()
                 .status()
@@ -743,6 +749,6 @@ mod tests {
             .status(503)
             .body(b"<html>".to_vec())
             .unwrap();
-        assert!(health(&base()).parse(garbage).is_err());
+        assert!(health(&base()).unwrap().parse(garbage).is_err());
     }
 }

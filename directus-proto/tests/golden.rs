@@ -27,7 +27,7 @@ fn show<T>(op: &Operation<T>) -> (String, String, Option<String>, String) {
         r.headers()
             .get("content-type")
             .map(|v| v.to_str().unwrap().to_owned()),
-        String::from_utf8(r.body().clone()).unwrap(),
+        String::from_utf8(r.body().to_vec()).unwrap(),
     )
 }
 
@@ -265,7 +265,7 @@ fn tokens(access: &str, refresh: &str, ttl_ms: u64) -> Response<Vec<u8>> {
     )
 }
 
-fn expect_send<T: std::fmt::Debug>(step: Step<T>) -> Request<Vec<u8>> {
+fn expect_send<T: std::fmt::Debug>(step: Step<T>) -> Request<directus_proto::Body> {
     match step {
         Step::Send(request) => request,
         other => panic!("expected Send, got {other:?}"),
@@ -314,7 +314,7 @@ fn drive<E: Exchange>(
 }
 
 fn me(session: &Session) -> Operation<Value> {
-    Operation::get(session.base(), "/users/me", response::data)
+    Operation::get(session.base(), "/users/me", response::data).unwrap()
 }
 
 #[test]

@@ -342,14 +342,14 @@ struct SharedPool {
 impl HttpClient for SharedPool {
     fn send(
         &self,
-        request: ureq::http::Request<Vec<u8>>,
+        request: ureq::http::Request<directus_async::Body>,
         _config: &directus_async::Config,
     ) -> BoxFuture<'_, Result<ureq::http::Response<Vec<u8>>, Error>> {
         self.sent.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let agent = self.agent.clone();
         Box::pin(async move {
             tokio::task::spawn_blocking(move || {
-                let response = agent.run(request).map_err(|e| {
+                let response = agent.run(request.map(Vec::from)).map_err(|e| {
                     Error::Transport(directus_async::TransportError::new(
                         directus_async::TransportErrorKind::Other,
                         e.to_string(),
