@@ -138,7 +138,7 @@ impl Builder {
         };
         Ok(Directus {
             inner: Arc::new(Inner {
-                session: Session::new(base, credentials),
+                session: Session::new(base, credentials)?,
                 http,
                 config: self.config,
                 refresh_lane: Mutex::new(()),

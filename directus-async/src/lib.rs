@@ -61,8 +61,8 @@ pub use client::{Builder, Directus};
 pub use collection::{Collection, Singleton};
 pub use directus_proto::{
     Agg, AggFunc, AggregateRow, ApiError, AssetTransform, Body, CacheConfig, Config, Credentials,
-    Error, ErrorCode, ExportFormat, F, FileMeta, Filter, FilterError, Item, Key, Meta, MetaCount, Order,
-    Page, Query, Secret, TransportError, TransportErrorKind, UploadFile, models,
+    Error, ErrorCode, ExportFormat, F, FileMeta, Filter, FilterError, Item, Key, Meta, MetaCount,
+    Order, Page, Query, Secret, TransportError, TransportErrorKind, UploadFile, models,
 };
 #[cfg(feature = "reqwest")]
 pub use transport::reqwest_client_builder;

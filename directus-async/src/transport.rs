@@ -80,7 +80,9 @@ mod reqwest_client {
     use super::*;
 
     pub(crate) fn default_client(config: &Config) -> Result<reqwest::Client, Error> {
-        reqwest_client_builder(config).build().map_err(transport_error)
+        reqwest_client_builder(config)
+            .build()
+            .map_err(transport_error)
     }
 
     /// A `reqwest::ClientBuilder` set up as this crate's own client: its user agent, the
@@ -223,7 +225,6 @@ mod reqwest_client {
         *answer.headers_mut() = std::mem::take(response.headers_mut());
         Ok(answer)
     }
-
 }
 
 fn too_large(limit: u64) -> Error {

@@ -115,7 +115,7 @@ impl Builder {
         });
         Ok(Directus {
             inner: Arc::new(Inner {
-                session: Session::new(base, credentials),
+                session: Session::new(base, credentials)?,
                 transport: Transport::new(agent, self.config),
                 refresh_lane: Mutex::new(()),
             }),

@@ -35,8 +35,8 @@ pub use client::{Builder, Directus};
 pub use collection::{Collection, Pages, Singleton};
 pub use directus_proto::{
     Agg, AggFunc, AggregateRow, ApiError, AssetTransform, Body, CacheConfig, Config, Credentials,
-    Error, ErrorCode, ExportFormat, F, FileMeta, Filter, FilterError, Item, Key, Meta, MetaCount, Order,
-    Page, Query, Secret, TransportError, TransportErrorKind, UploadFile, models,
+    Error, ErrorCode, ExportFormat, F, FileMeta, Filter, FilterError, Item, Key, Meta, MetaCount,
+    Order, Page, Query, Secret, TransportError, TransportErrorKind, UploadFile, models,
 };
 
 /// `Result` with this crate's [`Error`].

@@ -333,9 +333,29 @@ pub fn providers(base: &BaseUrl) -> Result<Operation<serde_json::Value>, Error> 
     Ok(Operation::get(base, "/auth", crate::response::data)?.anonymous())
 }
 
+/// Refuses a token that cannot be sent as it is: empty, or with whitespace or a control
+/// character (a token read from a file with its newline). The error names the problem, never
+/// the token.
+pub(crate) fn check_token(token: &Secret, what: &str) -> Result<(), Error> {
+    let token = token.expose();
+    let problem = if token.is_empty() {
+        "is empty"
+    } else if token.contains(['\n', '\r']) {
+        "holds a line break (read from a file? trim it)"
+    } else if token.chars().any(char::is_control) {
+        "holds a control character"
+    } else if token.chars().any(char::is_whitespace) {
+        "holds whitespace (trim it)"
+    } else {
+        return Ok(());
+    };
+    Err(Error::invalid(format!("the {what} {problem}")))
+}
+
 /// The `Authorization` header value of an access token, marked sensitive so HTTP stacks keep
 /// it out of their logs.
 pub(crate) fn bearer(token: &Secret) -> Result<http::HeaderValue, Error> {
+    check_token(token, "token")?;
     let mut value = http::HeaderValue::from_str(&format!("Bearer {}", token.expose()))
         .map_err(|_| Error::invalid("the token holds characters a header cannot carry"))?;
     value.set_sensitive(true);

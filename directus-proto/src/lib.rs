@@ -43,6 +43,7 @@ pub mod models;
 pub mod multipart;
 pub mod operation;
 mod query;
+pub mod redirect;
 pub mod response;
 pub mod session;
 pub mod system;

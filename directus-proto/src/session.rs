@@ -8,8 +8,8 @@
 //! use std::time::Instant;
 //!
 //! let base = BaseUrl::parse("http://127.0.0.1:8055").unwrap();
-//! let session = Session::new(base.clone(), Some(Credentials::static_token("t0ken")));
-//! let mut call = session.call(Operation::get(&base, "/server/ping", response::text));
+//! let session = Session::new(base.clone(), Some(Credentials::static_token("t0ken"))).unwrap();
+//! let mut call = session.call(Operation::get(&base, "/server/ping", response::text).unwrap());
 //! let mut answer = None;
 //! let pong = loop {
 //!     match call.step(answer.take(), Instant::now()).unwrap() {
@@ -34,11 +34,12 @@ use std::time::{Duration, Instant};
 
 use http::{HeaderValue, Request, Response, StatusCode};
 
-use crate::{BaseUrl, Body};
 use crate::auth::{self, Credentials, Secret, Tokens};
 use crate::cache::{Cache, CacheConfig};
 use crate::error::{ApiError, Error, ErrorCode, TransportError, TransportErrorKind};
 use crate::operation::Operation;
+use crate::redirect::{self, Hop, MAX_REDIRECTS};
+use crate::{BaseUrl, Body};
 
 /// The longest margin before expiry at which a session refreshes ahead of time.
 const MAX_MARGIN: Duration = Duration::from_secs(30);
@@ -160,7 +161,7 @@ impl AuthState {
 /// use directus_proto::{BaseUrl, Credentials, Session};
 ///
 /// let base = BaseUrl::parse("http://127.0.0.1:8055").unwrap();
-/// let session = Session::new(base, Some(Credentials::password("a@example.com", "pw")));
+/// let session = Session::new(base, Some(Credentials::password("a@example.com", "pw"))).unwrap();
 /// assert!(!format!("{session:?}").contains("pw"));
 /// ```
 pub struct Session {
@@ -186,18 +187,29 @@ impl Session {
     /// A session with these credentials (`None`: public access, no token). A static token is
     /// ready at once; email and password log in on the first call (or [`Session::refresh`]).
     ///
+    /// A token that cannot be sent as it is (empty, or with whitespace, a line break or another
+    /// control character, as a token read from a file with its newline has) is refused with
+    /// [`Error::InvalidInput`], which says what is wrong but never shows the token: sending
+    /// nothing instead would look like a permissions problem.
+    ///
     /// ```
-    /// # use directus_proto::{BaseUrl, Credentials, Session};
-    /// let session = Session::new(BaseUrl::parse("http://localhost").unwrap(), None);
+    /// # use directus_proto::{BaseUrl, Credentials, Error, Session};
+    /// let base = BaseUrl::parse("http://localhost").unwrap();
+    /// let session = Session::new(base.clone(), None).unwrap();
     /// assert_eq!(session.base().as_str(), "http://localhost");
+    /// let err = Session::new(base, Some(Credentials::static_token("t0ken\n"))).unwrap_err();
+    /// assert!(matches!(err, Error::InvalidInput(_)) && !err.to_string().contains("t0ken"));
     /// ```
-    pub fn new(base: BaseUrl, credentials: Option<Credentials>) -> Self {
+    pub fn new(base: BaseUrl, credentials: Option<Credentials>) -> Result<Self, Error> {
         let (access, refresh) = match &credentials {
-            Some(Credentials::StaticToken(token)) => (auth::bearer(token).ok(), None),
-            Some(Credentials::RefreshToken(token)) => (None, Some(token.clone())),
+            Some(Credentials::StaticToken(token)) => (Some(auth::bearer(token)?), None),
+            Some(Credentials::RefreshToken(token)) => {
+                auth::check_token(token, "refresh token")?;
+                (None, Some(token.clone()))
+            }
             _ => (None, None),
         };
-        Session {
+        Ok(Session {
             base,
             auth: Mutex::new(AuthState {
                 credentials,
@@ -209,14 +221,14 @@ impl Session {
                 logged_out: false,
             }),
             cache: Mutex::new(None),
-        }
+        })
     }
 
     /// The server's base URL.
     ///
     /// ```
     /// # use directus_proto::{BaseUrl, Session};
-    /// # let session = Session::new(BaseUrl::parse("http://localhost").unwrap(), None);
+    /// # let session = Session::new(BaseUrl::parse("http://localhost").unwrap(), None).unwrap();
     /// assert_eq!(session.base().join("/x"), "http://localhost/x");
     /// ```
     pub fn base(&self) -> &BaseUrl {
@@ -237,7 +249,7 @@ impl Session {
     ///
     /// ```
     /// # use directus_proto::{BaseUrl, Session};
-    /// # let session = Session::new(BaseUrl::parse("http://localhost").unwrap(), None);
+    /// # let session = Session::new(BaseUrl::parse("http://localhost").unwrap(), None).unwrap();
     /// let before = session.generation();
     /// assert_eq!(before, session.generation());
     /// ```
@@ -250,7 +262,7 @@ impl Session {
     ///
     /// ```
     /// # use directus_proto::{BaseUrl, Session};
-    /// # let session = Session::new(BaseUrl::parse("http://localhost").unwrap(), None);
+    /// # let session = Session::new(BaseUrl::parse("http://localhost").unwrap(), None).unwrap();
     /// assert!(session.refresh_token().is_none());
     /// ```
     pub fn refresh_token(&self) -> Option<Secret> {
@@ -265,8 +277,8 @@ impl Session {
     /// # use directus_proto::{BaseUrl, Exchange, Operation, Session, Step, response};
     /// # use std::time::Instant;
     /// let base = BaseUrl::parse("http://localhost").unwrap();
-    /// let session = Session::new(base.clone(), None);
-    /// let mut call = session.call(Operation::get(&base, "/server/ping", response::text));
+    /// let session = Session::new(base.clone(), None).unwrap();
+    /// let mut call = session.call(Operation::get(&base, "/server/ping", response::text).unwrap());
     /// assert!(matches!(call.step(None, Instant::now()).unwrap(), Step::Send(_)));
     /// ```
     pub fn call<T>(&self, operation: Operation<T>) -> Call<'_, T> {
@@ -280,6 +292,8 @@ impl Session {
             retried: false,
             cache_key: None,
             header: None,
+            redirects: 0,
+            hop: None,
         }
     }
 
@@ -294,7 +308,7 @@ impl Session {
     /// # use directus_proto::{BaseUrl, Credentials, Exchange, Session, Step};
     /// # use std::time::Instant;
     /// let base = BaseUrl::parse("http://localhost").unwrap();
-    /// let session = Session::new(base, Some(Credentials::password("a@example.com", "pw")));
+    /// let session = Session::new(base, Some(Credentials::password("a@example.com", "pw"))).unwrap();
     /// let mut refresh = session.refresh(session.generation()).unwrap();
     /// match refresh.step(None, Instant::now()).unwrap() {
     ///     Step::Send(request) => assert_eq!(request.uri().path(), "/auth/login"),
@@ -316,7 +330,7 @@ impl Session {
     /// ```
     /// # use directus_proto::{BaseUrl, Credentials, Exchange, Session, Step};
     /// # use std::time::Instant;
-    /// let session = Session::new(BaseUrl::parse("http://localhost").unwrap(), Some(Credentials::static_token("t")));
+    /// let session = Session::new(BaseUrl::parse("http://localhost").unwrap(), Some(Credentials::static_token("t"))).unwrap();
     /// let mut logout = session.logout();
     /// assert!(matches!(logout.step(None, Instant::now()).unwrap(), Step::Done(())));
     /// ```
@@ -331,7 +345,7 @@ impl Session {
     ///
     /// ```
     /// # use directus_proto::{BaseUrl, CacheConfig, Session};
-    /// # let session = Session::new(BaseUrl::parse("http://localhost").unwrap(), None);
+    /// # let session = Session::new(BaseUrl::parse("http://localhost").unwrap(), None).unwrap();
     /// session.enable_cache(CacheConfig::default());
     /// ```
     pub fn enable_cache(&self, config: CacheConfig) {
@@ -342,7 +356,7 @@ impl Session {
     ///
     /// ```
     /// # use directus_proto::{BaseUrl, Session};
-    /// # let session = Session::new(BaseUrl::parse("http://localhost").unwrap(), None);
+    /// # let session = Session::new(BaseUrl::parse("http://localhost").unwrap(), None).unwrap();
     /// session.disable_cache();
     /// ```
     pub fn disable_cache(&self) {
@@ -353,7 +367,7 @@ impl Session {
     ///
     /// ```
     /// # use directus_proto::{BaseUrl, Session};
-    /// # let session = Session::new(BaseUrl::parse("http://localhost").unwrap(), None);
+    /// # let session = Session::new(BaseUrl::parse("http://localhost").unwrap(), None).unwrap();
     /// session.clear_cache();
     /// ```
     pub fn clear_cache(&self) {
@@ -366,7 +380,7 @@ impl Session {
     ///
     /// ```
     /// # use directus_proto::{BaseUrl, Session};
-    /// # let session = Session::new(BaseUrl::parse("http://localhost").unwrap(), None);
+    /// # let session = Session::new(BaseUrl::parse("http://localhost").unwrap(), None).unwrap();
     /// session.clear_cached_collection("posts");
     /// ```
     pub fn clear_cached_collection(&self, collection: &str) {
@@ -380,8 +394,8 @@ impl Session {
     /// ```
     /// # use directus_proto::{BaseUrl, Operation, Session, response};
     /// # let base = BaseUrl::parse("http://localhost").unwrap();
-    /// # let session = Session::new(base.clone(), None);
-    /// let op: Operation<()> = Operation::get(&base, "/items/posts", response::empty).for_collection("posts");
+    /// # let session = Session::new(base.clone(), None).unwrap();
+    /// let op: Operation<()> = Operation::get(&base, "/items/posts", response::empty).unwrap().for_collection("posts");
     /// session.clear_cached(&op);
     /// ```
     pub fn clear_cached<T>(&self, operation: &Operation<T>) {
@@ -394,7 +408,7 @@ impl Session {
     ///
     /// ```
     /// # use directus_proto::{BaseUrl, Session};
-    /// # let session = Session::new(BaseUrl::parse("http://localhost").unwrap(), None);
+    /// # let session = Session::new(BaseUrl::parse("http://localhost").unwrap(), None).unwrap();
     /// assert_eq!(session.cached_len(), 0);
     /// ```
     pub fn cached_len(&self) -> usize {
@@ -417,6 +431,10 @@ pub struct Call<'s, T> {
     retried: bool,
     cache_key: Option<String>,
     header: Option<HeaderValue>,
+    /// Redirects followed so far (at most [`MAX_REDIRECTS`]).
+    redirects: u8,
+    /// Where the last redirect pointed: the request now goes there.
+    hop: Option<Hop>,
 }
 
 /// How long a `429` asks to wait: its `Retry-After` in seconds (1 s when it has none, or a
@@ -451,6 +469,16 @@ impl<T> Exchange for Call<'_, T> {
     ) -> Result<Step<T>, Error> {
         if let Some(response) = response {
             let sent_with = self.sent_with.take();
+            if response.status().is_redirection()
+                && self.redirects < MAX_REDIRECTS
+                && let Some(hop) = redirect::target(&self.session.base, &self.outgoing(), &response)
+            {
+                // See `redirect`: nothing with a body or credentials leaves the origin.
+                self.redirects += 1;
+                self.sent_with = sent_with.filter(|_| hop.keep_authorization);
+                self.hop = Some(hop);
+                return Ok(Step::Send(self.outgoing()));
+            }
             if let Some(generation) = sent_with
                 && !self.repeated
                 && is_token_expired(&response)
@@ -460,6 +488,7 @@ impl<T> Exchange for Call<'_, T> {
                 // even a write, cannot apply it twice.
                 self.repeated = true;
                 self.refreshed = true;
+                self.hop = None;
                 return Ok(Step::Refresh(generation));
             }
             if self.operation.is_read()
@@ -501,9 +530,8 @@ impl<T> Exchange for Call<'_, T> {
         if let Some(hit) = self.cached(now) {
             return self.operation.parse(hit).map(Step::Done);
         }
-        let request = self.operation.to_request(header.as_ref());
         self.header = header;
-        Ok(Step::Send(request))
+        Ok(Step::Send(self.outgoing()))
     }
 
     fn retry_after(&mut self, error: &TransportError) -> Option<Request<Body>> {
@@ -511,11 +539,25 @@ impl<T> Exchange for Call<'_, T> {
             && !self.retried
             && error.kind() != TransportErrorKind::BodyTooLarge;
         self.retried |= retry;
-        retry.then(|| self.operation.to_request(self.header.as_ref()))
+        retry.then(|| self.outgoing())
     }
 }
 
 impl<T> Call<'_, T> {
+    /// The request to send: the operation's, with the token, at the redirect's target when one
+    /// was followed (without the token when that is another origin).
+    fn outgoing(&self) -> Request<Body> {
+        match &self.hop {
+            None => self.operation.to_request(self.header.as_ref()),
+            Some(hop) => {
+                let header = self.header.as_ref().filter(|_| hop.keep_authorization);
+                let mut request = self.operation.to_request(header);
+                *request.uri_mut() = hop.uri.clone();
+                request
+            }
+        }
+    }
+
     fn cached(&mut self, now: Instant) -> Option<Response<Vec<u8>>> {
         if !self.operation.is_read() || self.operation.collection().is_none() {
             return None;

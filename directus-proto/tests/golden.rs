@@ -320,7 +320,7 @@ fn me(session: &Session) -> Operation<Value> {
 #[test]
 fn password_session_logs_in_lazily_then_refreshes_before_expiry() {
     let t0 = Instant::now();
-    let session = Session::new(base(), Some(Credentials::password("a@example.com", "pw")));
+    let session = Session::new(base(), Some(Credentials::password("a@example.com", "pw"))).unwrap();
     let mut script = vec![
         ("/auth/login", tokens("A1", "R1", 100_000)),
         ("/users/me", json_response(200, json!({"data": {"id": 1}}))),
@@ -348,7 +348,7 @@ fn password_session_logs_in_lazily_then_refreshes_before_expiry() {
 #[test]
 fn token_expired_refreshes_once_and_repeats() {
     let t0 = Instant::now();
-    let session = Session::new(base(), Some(Credentials::refresh_token("R0")));
+    let session = Session::new(base(), Some(Credentials::refresh_token("R0"))).unwrap();
     let expired = json_response(
         401,
         json!({"errors": [{"message": "Token expired.", "extensions": {"code": "TOKEN_EXPIRED"}}]}),
@@ -394,7 +394,7 @@ fn token_expired_refreshes_once_and_repeats() {
 #[test]
 fn single_flight_a_stale_generation_does_not_refresh_again() {
     let t0 = Instant::now();
-    let session = Session::new(base(), Some(Credentials::refresh_token("R0")));
+    let session = Session::new(base(), Some(Credentials::refresh_token("R0"))).unwrap();
     let seen = session.generation();
     let mut script = vec![("/auth/refresh", tokens("A1", "R1", 900_000))];
     let (r, sent) = drive(&session, session.refresh(seen).unwrap(), t0, &mut script);
@@ -408,7 +408,7 @@ fn single_flight_a_stale_generation_does_not_refresh_again() {
 #[test]
 fn refused_refresh_token_falls_back_to_login_with_a_password() {
     let t0 = Instant::now();
-    let session = Session::new(base(), Some(Credentials::password("a@example.com", "pw")));
+    let session = Session::new(base(), Some(Credentials::password("a@example.com", "pw"))).unwrap();
     let mut script = vec![("/auth/login", tokens("A1", "R1", 900_000))];
     drive(
         &session,
@@ -436,7 +436,7 @@ fn refused_refresh_token_falls_back_to_login_with_a_password() {
     assert_eq!(sent, ["POST /auth/refresh ", "POST /auth/login "]);
 
     // Without a password the refusal is the answer, and the dead token is forgotten.
-    let session = Session::new(base(), Some(Credentials::refresh_token("R0")));
+    let session = Session::new(base(), Some(Credentials::refresh_token("R0"))).unwrap();
     let refused = json_response(
         401,
         json!({"errors": [{"message": "no", "extensions": {"code": "INVALID_CREDENTIALS"}}]}),
@@ -458,7 +458,7 @@ fn refused_refresh_token_falls_back_to_login_with_a_password() {
 #[test]
 fn logout_revokes_the_refresh_token_and_forgets_everything() {
     let t0 = Instant::now();
-    let session = Session::new(base(), Some(Credentials::password("a@example.com", "pw")));
+    let session = Session::new(base(), Some(Credentials::password("a@example.com", "pw"))).unwrap();
     let mut script = vec![("/auth/login", tokens("A1", "R1", 900_000))];
     drive(
         &session,
@@ -486,7 +486,7 @@ fn logout_revokes_the_refresh_token_and_forgets_everything() {
 
 #[test]
 fn static_tokens_are_sent_as_is_and_never_refreshed() {
-    let session = Session::new(base(), Some(Credentials::static_token("S")));
+    let session = Session::new(base(), Some(Credentials::static_token("S"))).unwrap();
     let request = expect_send(
         session
             .call(me(&session))
@@ -495,7 +495,7 @@ fn static_tokens_are_sent_as_is_and_never_refreshed() {
     );
     assert_eq!(request.headers()["authorization"], "Bearer S");
     assert!(request.headers()["authorization"].is_sensitive());
-    let anonymous = Session::new(base(), None);
+    let anonymous = Session::new(base(), None).unwrap();
     let request = expect_send(
         anonymous
             .call(me(&anonymous))
@@ -508,7 +508,7 @@ fn static_tokens_are_sent_as_is_and_never_refreshed() {
 #[test]
 fn reads_are_retried_after_transport_errors_writes_never() {
     use directus_proto::{TransportError, TransportErrorKind};
-    let session = Session::new(base(), None);
+    let session = Session::new(base(), None).unwrap();
     let err = TransportError::new(TransportErrorKind::Io, "reset");
     let mut read = session.call(items().read(&base()).unwrap());
     expect_send(read.step(None, Instant::now()).unwrap());
@@ -522,7 +522,7 @@ fn reads_are_retried_after_transport_errors_writes_never() {
 #[test]
 fn cache_serves_reads_and_writes_invalidate() {
     let t0 = Instant::now();
-    let session = Session::new(base(), None);
+    let session = Session::new(base(), None).unwrap();
     session.enable_cache(CacheConfig::default());
     let read = || session.call(items().read(&base()).unwrap());
     let mut call = read();
@@ -612,7 +612,7 @@ fn too_many(retry_after: Option<&str>) -> Response<Vec<u8>> {
 #[test]
 fn a_rate_limited_read_waits_as_asked_and_is_sent_once_more() {
     let t0 = Instant::now();
-    let session = Session::new(base(), Some(Credentials::static_token("S")));
+    let session = Session::new(base(), Some(Credentials::static_token("S"))).unwrap();
     let mut script = vec![
         ("/users/me", too_many(Some("2"))),
         ("/users/me", json_response(200, json!({"data": {"id": 1}}))),
@@ -646,10 +646,93 @@ fn a_rate_limited_read_waits_as_asked_and_is_sent_once_more() {
 
 #[test]
 fn a_rate_limited_write_is_not_sent_again() {
-    let session = Session::new(base(), Some(Credentials::static_token("S")));
+    let session = Session::new(base(), Some(Credentials::static_token("S"))).unwrap();
     let op = items().create(&base(), &json!({"a": 1})).unwrap();
     let mut script = vec![("/items/products", too_many(Some("1")))];
     let (r, sent) = drive(&session, session.call(op), Instant::now(), &mut script);
     assert_eq!(r.unwrap_err().status().unwrap(), 429);
     assert_eq!(sent.len(), 1);
+}
+
+fn redirect_to(status: u16, location: &str) -> Response<Vec<u8>> {
+    Response::builder()
+        .status(status)
+        .header("location", location)
+        .body(Vec::new())
+        .unwrap()
+}
+
+#[test]
+fn a_read_follows_a_redirect_to_another_origin_without_the_token() {
+    let t0 = Instant::now();
+    let session = Session::new(base(), Some(Credentials::static_token("T"))).unwrap();
+    let mut call = session.call(me(&session));
+    let first = expect_send(call.step(None, t0).unwrap());
+    assert_eq!(first.headers()["authorization"], "Bearer T");
+    let hop = expect_send(
+        call.step(Some(redirect_to(302, "http://127.0.0.2:9/users/me")), t0)
+            .unwrap(),
+    );
+    assert_eq!(hop.uri(), "http://127.0.0.2:9/users/me");
+    assert!(hop.headers().get("authorization").is_none());
+    let back = expect_send(
+        call.step(
+            Some(redirect_to(302, "http://127.0.0.1:8055/users/me?x=1")),
+            t0,
+        )
+        .unwrap(),
+    );
+    assert_eq!(
+        back.headers()["authorization"],
+        "Bearer T",
+        "the server's own origin again"
+    );
+    let done = call
+        .step(Some(json_response(200, json!({"data": {"id": 7}}))), t0)
+        .unwrap();
+    assert!(matches!(done, Step::Done(v) if v["id"] == 7));
+}
+
+#[test]
+fn credentials_and_bodies_never_follow_a_redirect_to_another_origin() {
+    let t0 = Instant::now();
+    // login (the password in the body)
+    let session = Session::new(base(), Some(Credentials::password("a@example.com", "pw"))).unwrap();
+    let mut login = session.refresh(session.generation()).unwrap();
+    expect_send(login.step(None, t0).unwrap());
+    let err = login
+        .step(Some(redirect_to(307, "http://127.0.0.2:9/collect")), t0)
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(307));
+    // a write with the token
+    let session = Session::new(base(), Some(Credentials::static_token("T"))).unwrap();
+    let write = Items::<Value>::new("a")
+        .create(&base(), &json!({"x": 1}))
+        .unwrap();
+    let mut call = session.call(write);
+    expect_send(call.step(None, t0).unwrap());
+    let err = call
+        .step(Some(redirect_to(308, "http://127.0.0.2:9/items/a")), t0)
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(308));
+}
+
+#[test]
+fn redirects_are_bounded() {
+    let t0 = Instant::now();
+    let session = Session::new(base(), None).unwrap();
+    let mut call = session.call(me(&session));
+    let mut sent = 1;
+    expect_send(call.step(None, t0).unwrap());
+    let outcome = loop {
+        match call.step(Some(redirect_to(302, "/users/me")), t0) {
+            Ok(Step::Send(_)) => sent += 1,
+            other => break other,
+        }
+    };
+    assert_eq!(
+        sent,
+        1 + usize::from(directus_proto::redirect::MAX_REDIRECTS)
+    );
+    assert_eq!(outcome.unwrap_err().status().map(|s| s.as_u16()), Some(302));
 }
