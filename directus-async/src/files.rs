@@ -335,7 +335,7 @@ impl<'a> Files<'a> {
     /// let url = directus.files().url("f1", &AssetTransform::new().width(64)).unwrap();
     /// assert_eq!(url, "http://127.0.0.1:8055/assets/f1?width=64");
     /// ```
-    pub fn url(&self, id: &str, transform: &AssetTransform) -> crate::Result<String> {
+    pub fn url(&self, id: impl Into<Key>, transform: &AssetTransform) -> crate::Result<String> {
         assets::asset_url(self.client.base_url(), id, transform)
     }
 
@@ -353,7 +353,7 @@ impl<'a> Files<'a> {
     /// ```
     pub async fn download_stream(
         &self,
-        id: &str,
+        id: impl Into<Key>,
         transform: &AssetTransform,
     ) -> crate::Result<(AssetHead, ByteStream)> {
         let op = assets::download(self.client.base_url(), id, transform)?;
@@ -519,7 +519,7 @@ mod with_tokio {
         /// ```
         pub async fn download(
             &self,
-            id: &str,
+            id: impl Into<Key>,
             transform: &AssetTransform,
             mut writer: impl AsyncWrite + Unpin,
         ) -> crate::Result<AssetHead> {
@@ -548,7 +548,7 @@ mod with_tokio {
         /// ```
         pub async fn download_to_file(
             &self,
-            id: &str,
+            id: impl Into<Key>,
             transform: &AssetTransform,
             path: impl AsRef<Path>,
         ) -> crate::Result<AssetHead> {

@@ -349,7 +349,7 @@ impl<'a> Files<'a> {
     /// let url = directus.files().url("f1", &AssetTransform::new().width(64)).unwrap();
     /// assert_eq!(url, "http://127.0.0.1:8055/assets/f1?width=64");
     /// ```
-    pub fn url(&self, id: &str, transform: &AssetTransform) -> crate::Result<String> {
+    pub fn url(&self, id: impl Into<Key>, transform: &AssetTransform) -> crate::Result<String> {
         assets::asset_url(self.client.base_url(), id, transform)
     }
 
@@ -365,7 +365,7 @@ impl<'a> Files<'a> {
     /// ```
     pub fn download(
         &self,
-        id: &str,
+        id: impl Into<Key>,
         transform: &AssetTransform,
         writer: impl Write,
     ) -> crate::Result<AssetHead> {
@@ -413,7 +413,7 @@ impl<'a> Files<'a> {
     /// ```
     pub fn download_to_file(
         &self,
-        id: &str,
+        id: impl Into<Key>,
         transform: &AssetTransform,
         path: impl AsRef<Path>,
     ) -> crate::Result<AssetHead> {

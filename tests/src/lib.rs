@@ -8,6 +8,7 @@
 pub mod fixtures;
 pub mod proxy;
 pub mod scenarios;
+pub mod stub;
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
