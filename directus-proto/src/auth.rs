@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::BaseUrl;
-use crate::error::{Error, excerpt};
+use crate::error::Error;
 use crate::operation::Operation;
 use crate::response::success;
 
@@ -51,6 +51,34 @@ impl Secret {
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Secret(***)")
+    }
+}
+
+/// Written as the string it holds (to set a password or a token).
+impl serde::Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+/// Read from a string; any other JSON value (an object of provider data) is kept as its JSON
+/// text.
+///
+/// ```
+/// # use directus_proto::Secret;
+/// let s: Secret = serde_json::from_str(r#""**********""#).unwrap();
+/// assert_eq!(s.expose(), "**********");
+/// let s: Secret = serde_json::from_str(r#"{"refresh":"x"}"#).unwrap();
+/// assert_eq!(s.expose(), r#"{"refresh":"x"}"#);
+/// ```
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(Secret(
+            match serde_json::Value::deserialize(deserializer)? {
+                serde_json::Value::String(text) => text,
+                other => other.to_string(),
+            },
+        ))
     }
 }
 
@@ -195,17 +223,14 @@ struct TokenEnvelope {
 /// assert!(!err.to_string().contains("s3cret"));
 /// ```
 pub fn tokens(response: Response<Vec<u8>>) -> Result<Tokens, Error> {
-    let response = success(response)?;
+    let response = success(response).map_err(Error::redacted)?;
     let raw = serde_json::from_slice::<TokenEnvelope>(response.body()).map_err(|source| {
-        let mut excerpt = excerpt(response.body());
-        if excerpt.contains("token") {
-            excerpt = "(redacted: the body may hold tokens)".to_owned();
-        }
         Error::Decode {
             status: response.status(),
-            excerpt,
+            excerpt: String::new(),
             source,
         }
+        .redacted()
     })?;
     Ok(Tokens {
         access_token: Secret(raw.data.access_token),
@@ -234,7 +259,11 @@ pub fn login(
     if let Some(otp) = otp {
         body["otp"] = json!(otp.expose());
     }
-    Ok(Operation::json(base, Method::POST, "/auth/login", &body, tokens)?.anonymous())
+    Ok(
+        Operation::json(base, Method::POST, "/auth/login", &body, tokens)?
+            .anonymous()
+            .secret_answer(),
+    )
 }
 
 /// `POST /auth/refresh` in json mode. The refresh token rotates: the answer's replaces it.
@@ -247,7 +276,11 @@ pub fn login(
 /// ```
 pub fn refresh(base: &BaseUrl, refresh_token: &Secret) -> Result<Operation<Tokens>, Error> {
     let body = json!({"refresh_token": refresh_token.expose(), "mode": "json"});
-    Ok(Operation::json(base, Method::POST, "/auth/refresh", &body, tokens)?.anonymous())
+    Ok(
+        Operation::json(base, Method::POST, "/auth/refresh", &body, tokens)?
+            .anonymous()
+            .secret_answer(),
+    )
 }
 
 /// `POST /auth/logout` with the refresh token, so the session is revoked on the server.
@@ -267,7 +300,8 @@ pub fn logout(base: &BaseUrl, refresh_token: &Secret) -> Result<Operation<()>, E
         &body,
         crate::response::empty,
     )?
-    .anonymous())
+    .anonymous()
+    .secret_answer())
 }
 
 /// `POST /auth/password/request`: mails a reset link (to `reset_url`, when given and allowed
@@ -295,7 +329,8 @@ pub fn password_request(
         &body,
         crate::response::empty,
     )?
-    .anonymous())
+    .anonymous()
+    .secret_answer())
 }
 
 /// `POST /auth/password/reset` with the token from the mail and the new password.
@@ -319,7 +354,8 @@ pub fn password_reset(
         &body,
         crate::response::empty,
     )?
-    .anonymous())
+    .anonymous()
+    .secret_answer())
 }
 
 /// `GET /auth`: the configured auth providers.
@@ -360,4 +396,94 @@ pub(crate) fn bearer(token: &Secret) -> Result<http::HeaderValue, Error> {
         .map_err(|_| Error::invalid("the token holds characters a header cannot carry"))?;
     value.set_sensitive(true);
     Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{BaseUrl, Step};
+
+    fn answer(status: u16, body: &str) -> Response<Vec<u8>> {
+        Response::builder()
+            .status(status)
+            .body(body.as_bytes().to_vec())
+            .unwrap()
+    }
+
+    /// Nothing of an auth answer's body is ever quoted: not for odd shapes that a word filter
+    /// would miss, not for a proxy's error page echoing the request.
+    #[test]
+    fn auth_answers_are_never_quoted() {
+        let base = BaseUrl::parse("http://localhost").unwrap();
+        let bodies = [
+            (
+                200,
+                r#"{"data":{"access_\u0074oken":"s3cr3t","expires":{}}}"#,
+            ),
+            (200, r#"{"DATA":{"ACCESS_TOKEN":"s3cr3t"}}"#),
+            (200, r#"["s3cr3t"]"#),
+            (200, r#"{"data":{"access_token":"a","expires":"s3cr3t"}}"#),
+            (502, r#"<html>bad gateway for {"password":"s3cr3t"}</html>"#),
+            (400, r#"{"email":"a","password":"s3cr3t"}"#),
+        ];
+        for (status, body) in bodies {
+            let login = login(&base, "a@example.com", &Secret::new("pw"), None).unwrap();
+            let refresh = refresh(&base, &Secret::new("r")).unwrap();
+            let reset = password_reset(&base, &Secret::new("t"), &Secret::new("p")).unwrap();
+            let mut errors = vec![
+                login.parse(answer(status, body)).unwrap_err(),
+                refresh.parse(answer(status, body)).unwrap_err(),
+                tokens(answer(status, body)).unwrap_err(),
+            ];
+            if status >= 400 {
+                errors.push(reset.parse(answer(status, body)).unwrap_err());
+            }
+            for err in errors {
+                let shown = format!("{err} {err:?}");
+                assert!(!shown.contains("s3cr3t"), "{shown}");
+            }
+        }
+        // the logout exchange reads its answer itself
+        let session =
+            crate::Session::new(base.clone(), Some(Credentials::refresh_token("r"))).unwrap();
+        let mut logout = session.logout();
+        let now = std::time::Instant::now();
+        assert!(matches!(
+            crate::Exchange::step(&mut logout, None, now),
+            Ok(Step::Send(_))
+        ));
+        let err = crate::Exchange::step(&mut logout, Some(answer(502, "s3cr3t")), now).unwrap_err();
+        assert!(!format!("{err} {err:?}").contains("s3cr3t"));
+    }
+
+    #[test]
+    fn debug_of_auth_requests_shows_no_secret() {
+        let base = BaseUrl::parse("http://localhost").unwrap();
+        let ops = [
+            login(
+                &base,
+                "a@example.com",
+                &Secret::new("s3cr3t"),
+                Some(&Secret::new("s3cr3t")),
+            )
+            .unwrap(),
+            refresh(&base, &Secret::new("s3cr3t")).unwrap(),
+        ];
+        for op in ops {
+            let shown = format!("{op:?} {:?}", op.request());
+            assert!(
+                !shown.contains("s3cr3t") && !shown.contains("115, 51"),
+                "{shown}"
+            );
+        }
+        let session =
+            crate::Session::new(base, Some(Credentials::refresh_token("s3cr3t"))).unwrap();
+        let mut refresh = session.refresh(session.generation()).unwrap();
+        let step = crate::Exchange::step(&mut refresh, None, std::time::Instant::now()).unwrap();
+        let shown = format!("{step:?}");
+        assert!(
+            !shown.contains("s3cr3t") && shown.contains("bytes"),
+            "{shown}"
+        );
+    }
 }

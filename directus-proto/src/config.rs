@@ -30,9 +30,13 @@ impl Default for Config {
 }
 
 impl Config {
-    /// The overall time a request may take, answer included. Streamed uploads and downloads
-    /// have no overall bound (a big file takes what it takes): for them this bounds each read
-    /// and write instead, so a stalled transfer still fails.
+    /// The overall time one attempt of a request may take, answer included. A call may make
+    /// more than one attempt: a read that failed in transport is sent once more (so it can take
+    /// up to twice this), a `429` on a read waits out its `Retry-After` (at most 30 s) first, and
+    /// a `TOKEN_EXPIRED` answer adds a refresh and a repeat. Streamed uploads and downloads have
+    /// no overall bound (a big file takes what it takes): for them this bounds each read and
+    /// write instead, so a stalled transfer still fails, and the answer (or error answer) they
+    /// read into memory is read within this time.
     ///
     /// ```
     /// # use directus_proto::Config;

@@ -89,7 +89,40 @@ impl Error {
     pub(crate) fn invalid(msg: impl Into<String>) -> Self {
         Error::InvalidInput(msg.into())
     }
+
+    /// The same error without anything quoted from the answer's body (its excerpt, and the
+    /// values serde_json quotes in its message): for answers that may hold tokens or secrets.
+    ///
+    /// ```
+    /// # use directus_proto::{ApiError, Error};
+    /// # use http::StatusCode;
+    /// let err: Error = ApiError::from_body(StatusCode::BAD_GATEWAY, br#"{"password":"pw"}"#).into();
+    /// assert!(err.to_string().contains("pw"));
+    /// assert!(!err.redacted().to_string().contains("pw"));
+    /// ```
+    pub fn redacted(self) -> Self {
+        match self {
+            Error::Decode { status, source, .. } => Error::Decode {
+                status,
+                excerpt: REDACTED.to_owned(),
+                source: <serde_json::Error as serde::de::Error>::custom(format!(
+                    "the answer does not have the expected shape ({:?} at line {} column {})",
+                    source.classify(),
+                    source.line(),
+                    source.column()
+                )),
+            },
+            Error::Api(mut api) => {
+                api.excerpt = api.excerpt.map(|_| REDACTED.to_owned());
+                Error::Api(api)
+            }
+            other => other,
+        }
+    }
 }
+
+/// What stands for a body that may hold secrets.
+const REDACTED: &str = "(redacted: the answer may hold secrets)";
 
 /// An error answered by Directus: the status and every error of the envelope's list.
 ///

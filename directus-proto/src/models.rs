@@ -40,7 +40,7 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
-use crate::{Item, Key};
+use crate::{Item, Key, Secret};
 
 /// A relational field: the related item's key, or the item itself when the query expands it.
 ///
@@ -184,8 +184,8 @@ model! {
     last_name: String,
     /// Email address (the login).
     email: String,
-    /// Password: write-only (reads answer `**********`).
-    password: String,
+    /// Password: write-only (reads answer `**********`). A [`Secret`]: `Debug` never shows it.
+    password: Secret,
     /// Location.
     location: String,
     /// Job title.
@@ -202,8 +202,12 @@ model! {
     status: String,
     /// Role.
     role: Ref<Role>,
-    /// Static token: write-only (reads answer `**********`).
-    token: String,
+    /// Static token: write-only (reads answer `**********`). A [`Secret`].
+    token: Secret,
+    /// The two-factor secret (reads answer `**********`). A [`Secret`].
+    tfa_secret: Secret,
+    /// What an external auth provider keeps for the user. A [`Secret`] (as JSON text).
+    auth_data: Secret,
     /// Last access time.
     last_access: String,
     /// Last page visited in the app.
@@ -566,8 +570,8 @@ model! {
     item: String,
     /// Role whose permissions the share uses.
     role: Ref<Role>,
-    /// Password: write-only.
-    password: String,
+    /// Password: write-only. A [`Secret`]: `Debug` never shows it.
+    password: Secret,
     /// Creator.
     user_created: Ref<User>,
     /// Creation time.
@@ -952,5 +956,25 @@ mod tests {
         assert_eq!(role.item().unwrap().name.as_deref(), Some("Admin"));
         let p: Permission = serde_json::from_str(r#"{"id":3,"policy":null}"#).unwrap();
         assert_eq!((p.id, p.policy), (Some(Key::Int(3)), None));
+    }
+}
+
+#[cfg(test)]
+mod secret_tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_passwords_tokens_or_tfa_secrets() {
+        let user: User = serde_json::from_str(
+            r#"{"id":"u1","password":"s3cr3t","token":"s3cr3t","tfa_secret":"s3cr3t","auth_data":{"r":"s3cr3t"}}"#,
+        )
+        .unwrap();
+        let share: Share = serde_json::from_str(r#"{"id":"s1","password":"s3cr3t"}"#).unwrap();
+        let shown = format!("{user:?} {share:?}");
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+        assert_eq!(user.token.as_ref().map(Secret::expose), Some("s3cr3t"));
+        // written back as the strings they are
+        let written = serde_json::to_value(&user).unwrap();
+        assert_eq!(written["password"], "s3cr3t");
     }
 }

@@ -28,6 +28,7 @@ pub struct Operation<T> {
     request: Request<Body>,
     parse: Parser<T>,
     authenticated: bool,
+    secret_answer: bool,
     collection: Option<String>,
 }
 
@@ -45,6 +46,7 @@ impl<T> Operation<T> {
             request,
             parse,
             authenticated: true,
+            secret_answer: false,
             collection: None,
         }
     }
@@ -174,6 +176,22 @@ impl<T> Operation<T> {
         self
     }
 
+    /// Marks the answer as one that may hold secrets (tokens, a two-factor secret): errors about
+    /// it never quote its body. Every `/auth` operation of this crate is marked.
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, Operation, response};
+    /// let base = BaseUrl::parse("http://localhost").unwrap();
+    /// let op: Operation<serde_json::Value> =
+    ///     Operation::get(&base, "/x", response::data).unwrap().secret_answer();
+    /// let err = op.parse(http::Response::new(br#"{"data":{"token":"#.to_vec())).unwrap_err();
+    /// assert!(!err.to_string().contains("token"));
+    /// ```
+    pub fn secret_answer(mut self) -> Self {
+        self.secret_answer = true;
+        self
+    }
+
     /// Ties the operation to a collection: reads of it may be cached, writes to it drop the
     /// collection's cached reads.
     ///
@@ -246,7 +264,12 @@ impl<T> Operation<T> {
     /// assert_eq!(op.parse(http::Response::new(b"pong".to_vec())).unwrap(), "pong");
     /// ```
     pub fn parse(&self, response: Response<Vec<u8>>) -> Result<T, Error> {
-        (self.parse)(response)
+        let parsed = (self.parse)(response);
+        if self.secret_answer {
+            parsed.map_err(Error::redacted)
+        } else {
+            parsed
+        }
     }
 
     /// A copy of the request with `authorization` set (or not), ready to send.

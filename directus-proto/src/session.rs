@@ -724,7 +724,9 @@ impl Exchange for Logout<'_> {
         if self.sent {
             self.forget();
             return match response {
-                Some(response) => crate::response::empty(response).map(Step::Done),
+                Some(response) => crate::response::empty(response)
+                    .map(Step::Done)
+                    .map_err(Error::redacted),
                 None => Err(Error::invalid("a logout step needs the server's answer")),
             };
         }
