@@ -517,7 +517,7 @@ impl<T> Exchange for Call<'_, T> {
 
 impl<T> Call<'_, T> {
     fn cached(&mut self, now: Instant) -> Option<Response<Vec<u8>>> {
-        if !self.operation.is_read() || self.operation.collection().is_none() {
+        if self.operation.collection().is_none() || !Cache::is_cacheable(self.operation.request()) {
             return None;
         }
         let mut cache = self.session.cache();
@@ -540,6 +540,8 @@ impl<T> Call<'_, T> {
             return;
         };
         if self.operation.is_read() {
+            // Only a key taken for a cacheable request (see `cached`); `put` keeps the answer
+            // only when it is a complete JSON one.
             if let Some(key) = self.cache_key.take() {
                 cache.put(key, collection, response, now);
             }
