@@ -8,7 +8,7 @@ pub use directus_proto::assets::{AssetHead, AssetTransform, Fit, Format};
 use directus_proto::files;
 pub use directus_proto::files::{FileMeta, OnProgress, Progress, StreamedFile, UploadFile};
 use directus_proto::models::{File, Folder};
-use directus_proto::multipart::Streaming;
+use directus_proto::multipart::{Boundary, Streaming};
 use directus_proto::{Error, Key, Operation, Page, Query};
 use futures_util::stream::{self, StreamExt};
 use http::{HeaderValue, header};
@@ -91,7 +91,7 @@ impl<'a> Files<'a> {
     /// ```
     pub async fn upload(&self, file: &UploadFile) -> crate::Result<Option<File>> {
         self.client
-            .run(files::upload(self.client.base_url(), file)?)
+            .run(files::upload(self.client.base_url(), file, boundary())?)
             .await
     }
 
@@ -107,7 +107,11 @@ impl<'a> Files<'a> {
     /// ```
     pub async fn upload_many(&self, files: &[UploadFile]) -> crate::Result<Option<Vec<File>>> {
         self.client
-            .run(files::upload_many(self.client.base_url(), files)?)
+            .run(files::upload_many(
+                self.client.base_url(),
+                files,
+                boundary(),
+            )?)
             .await
     }
 
@@ -152,7 +156,8 @@ impl<'a> Files<'a> {
         rest: ByteStream,
         file: StreamedFile,
     ) -> crate::Result<Option<File>> {
-        let (op, body) = files::upload_stream(self.client.base_url(), &file, &head)?.into_parts();
+        let (op, body) =
+            files::upload_stream(self.client.base_url(), &file, &head, boundary())?.into_parts();
         self.send_streamed(op, body, head, rest).await
     }
 
@@ -171,7 +176,12 @@ impl<'a> Files<'a> {
         file: &UploadFile,
     ) -> crate::Result<Option<File>> {
         self.client
-            .run(files::replace(self.client.base_url(), id, file)?)
+            .run(files::replace(
+                self.client.base_url(),
+                id,
+                file,
+                boundary(),
+            )?)
             .await
     }
 
@@ -193,7 +203,8 @@ impl<'a> Files<'a> {
         file: StreamedFile,
     ) -> crate::Result<Option<File>> {
         let (op, body) =
-            files::replace_stream(self.client.base_url(), id, &file, &head)?.into_parts();
+            files::replace_stream(self.client.base_url(), id, &file, &head, boundary())?
+                .into_parts();
         self.send_streamed(op, body, head, rest).await
     }
 
@@ -557,6 +568,41 @@ mod with_tokio {
                 .map_err(|e| io_error(&format!("creating {}", path.as_ref().display()), e))?;
             self.download(id, transform, tokio::io::BufWriter::new(file))
                 .await
+        }
+    }
+}
+
+/// A fresh multipart boundary for every upload, from `std`'s randomly keyed hasher (SipHash with
+/// keys drawn from the OS per thread), a counter and the clock: nobody can predict it, so a
+/// streamed file cannot hold it (see [`Boundary`]).
+fn boundary() -> Boundary {
+    use std::collections::hash_map::RandomState;
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    if let Ok(since) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        hasher.write_u128(since.as_nanos());
+    }
+    let high = hasher.finish();
+    hasher.write_u8(1);
+    let low = hasher.finish();
+    Boundary::random((u128::from(high) << 64) | u128::from(low))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn boundaries_are_fresh_for_every_upload() {
+        let seen: std::collections::HashSet<String> =
+            (0..1000).map(|_| boundary().as_str().to_owned()).collect();
+        assert_eq!(seen.len(), 1000);
+        for b in &seen {
+            assert!(Boundary::new(b.as_str()).is_ok());
+            assert_eq!(b.len(), "directus-rs-".len() + 32);
         }
     }
 }

@@ -12,7 +12,7 @@ use directus_proto::files;
 pub use directus_proto::files::{FileMeta, OnProgress, Progress, StreamedFile, UploadFile};
 use directus_proto::media::SNIFF_LEN;
 use directus_proto::models::{File, Folder};
-use directus_proto::multipart::Streaming;
+use directus_proto::multipart::{Boundary, Streaming};
 use directus_proto::{Error, Key, Operation, Page, Query, TransportError};
 use http::{HeaderValue, header};
 
@@ -125,7 +125,7 @@ impl<'a> Files<'a> {
     /// ```
     pub fn upload(&self, file: &UploadFile) -> crate::Result<Option<File>> {
         self.client
-            .run(files::upload(self.client.base_url(), file)?)
+            .run(files::upload(self.client.base_url(), file, boundary())?)
     }
 
     /// Uploads several files in one request, each with its own metadata.
@@ -138,8 +138,11 @@ impl<'a> Files<'a> {
     /// # Ok::<(), directus_blocking::Error>(())
     /// ```
     pub fn upload_many(&self, files: &[UploadFile]) -> crate::Result<Option<Vec<File>>> {
-        self.client
-            .run(files::upload_many(self.client.base_url(), files)?)
+        self.client.run(files::upload_many(
+            self.client.base_url(),
+            files,
+            boundary(),
+        )?)
     }
 
     /// Uploads into the folder named `folder` (looked up first; an unknown or ambiguous name is
@@ -192,7 +195,8 @@ impl<'a> Files<'a> {
         file: StreamedFile,
     ) -> crate::Result<Option<File>> {
         let head = read_head(&mut reader).map_err(|e| io_error("reading the file", e))?;
-        let (op, body) = files::upload_stream(self.client.base_url(), &file, &head)?.into_parts();
+        let (op, body) =
+            files::upload_stream(self.client.base_url(), &file, &head, boundary())?.into_parts();
         self.send_streamed(op, &body, head.as_slice().chain(reader))
     }
 
@@ -205,8 +209,12 @@ impl<'a> Files<'a> {
     /// # Ok::<(), directus_blocking::Error>(())
     /// ```
     pub fn replace(&self, id: impl Into<Key>, file: &UploadFile) -> crate::Result<Option<File>> {
-        self.client
-            .run(files::replace(self.client.base_url(), id, file)?)
+        self.client.run(files::replace(
+            self.client.base_url(),
+            id,
+            file,
+            boundary(),
+        )?)
     }
 
     /// Replaces a file's content, streamed from disk.
@@ -226,7 +234,8 @@ impl<'a> Files<'a> {
         let (mut reader, file) = open(path.as_ref(), file)?;
         let head = read_head(&mut reader).map_err(|e| io_error("reading the file", e))?;
         let (op, body) =
-            files::replace_stream(self.client.base_url(), id, &file, &head)?.into_parts();
+            files::replace_stream(self.client.base_url(), id, &file, &head, boundary())?
+                .into_parts();
         self.send_streamed(op, &body, head.as_slice().chain(reader))
     }
 
@@ -432,4 +441,39 @@ fn open(path: &Path, file: StreamedFile) -> crate::Result<(fs::File, StreamedFil
         .map_err(|e| io_error(&format!("reading {}", path.display()), e))?
         .len();
     Ok((handle, file.length(length)))
+}
+
+/// A fresh multipart boundary for every upload, from `std`'s randomly keyed hasher (SipHash with
+/// keys drawn from the OS per thread), a counter and the clock: nobody can predict it, so a
+/// streamed file cannot hold it (see [`Boundary`]).
+fn boundary() -> Boundary {
+    use std::collections::hash_map::RandomState;
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    if let Ok(since) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        hasher.write_u128(since.as_nanos());
+    }
+    let high = hasher.finish();
+    hasher.write_u8(1);
+    let low = hasher.finish();
+    Boundary::random((u128::from(high) << 64) | u128::from(low))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn boundaries_are_fresh_for_every_upload() {
+        let seen: std::collections::HashSet<String> =
+            (0..1000).map(|_| boundary().as_str().to_owned()).collect();
+        assert_eq!(seen.len(), 1000);
+        for b in &seen {
+            assert!(Boundary::new(b.as_str()).is_ok());
+            assert_eq!(b.len(), "directus-rs-".len() + 32);
+        }
+    }
 }

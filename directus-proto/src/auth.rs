@@ -196,7 +196,10 @@ pub struct Tokens {
     pub access_token: Secret,
     /// The refresh token (rotates on every refresh).
     pub refresh_token: Option<Secret>,
-    /// How long the access token lives (`expires`, sent in milliseconds).
+    /// How long the access token lives (`expires`, sent in milliseconds, read from any JSON
+    /// number or numeric string; more than [`Duration`] holds is [`Duration::MAX`]). `None`
+    /// when the answer has none or one that is not a lifetime (negative, not a number): the
+    /// token is then refreshed when the server answers `TOKEN_EXPIRED`.
     pub expires: Option<Duration>,
 }
 
@@ -205,8 +208,31 @@ struct RawTokens {
     access_token: String,
     #[serde(default)]
     refresh_token: Option<String>,
-    #[serde(default)]
-    expires: Option<u64>,
+    #[serde(default, deserialize_with = "lifetime")]
+    expires: Option<Duration>,
+}
+
+/// `expires` in milliseconds, as any JSON number (`900000`, `900000.0`, `9e5`) or numeric
+/// string; `None` for anything that is not a lifetime.
+fn lifetime<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    fn from_float(ms: f64) -> Option<Duration> {
+        // NaN and negative lifetimes are not lifetimes; too long ones are "forever".
+        (ms >= 0.0).then(|| Duration::try_from_secs_f64(ms / 1000.0).unwrap_or(Duration::MAX))
+    }
+    fn from_text(text: &str) -> Option<Duration> {
+        match text.trim().parse::<u64>() {
+            Ok(ms) => Some(Duration::from_millis(ms)),
+            Err(_) => text.trim().parse::<f64>().ok().and_then(from_float),
+        }
+    }
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Number(n) => match n.as_u64() {
+            Some(ms) => Some(Duration::from_millis(ms)),
+            None => n.as_f64().and_then(from_float),
+        },
+        serde_json::Value::String(text) => from_text(&text),
+        _ => None,
+    })
 }
 
 #[derive(Deserialize)]
@@ -235,7 +261,7 @@ pub fn tokens(response: Response<Vec<u8>>) -> Result<Tokens, Error> {
     Ok(Tokens {
         access_token: Secret(raw.data.access_token),
         refresh_token: raw.data.refresh_token.map(Secret),
-        expires: raw.data.expires.map(Duration::from_millis),
+        expires: raw.data.expires,
     })
 }
 
@@ -416,13 +442,10 @@ mod tests {
     fn auth_answers_are_never_quoted() {
         let base = BaseUrl::parse("http://localhost").unwrap();
         let bodies = [
-            (
-                200,
-                r#"{"data":{"access_\u0074oken":"s3cr3t","expires":{}}}"#,
-            ),
+            (200, r#"{"data":{"access_\u0074oken":{"s3cr3t":1}}}"#),
             (200, r#"{"DATA":{"ACCESS_TOKEN":"s3cr3t"}}"#),
             (200, r#"["s3cr3t"]"#),
-            (200, r#"{"data":{"access_token":"a","expires":"s3cr3t"}}"#),
+            (200, r#"{"data":{"access_token":["s3cr3t"]}}"#),
             (502, r#"<html>bad gateway for {"password":"s3cr3t"}</html>"#),
             (400, r#"{"email":"a","password":"s3cr3t"}"#),
         ];

@@ -139,6 +139,7 @@ const REDACTED: &str = "(redacted: the answer may hold secrets)";
 pub struct ApiError {
     status: StatusCode,
     errors: Vec<ApiErrorItem>,
+    omitted: usize,
     excerpt: Option<String>,
 }
 
@@ -154,9 +155,52 @@ pub struct ApiErrorItem {
     pub extensions: Map<String, Value>,
 }
 
+/// How many entries of an `errors` list are kept; the rest are only counted
+/// ([`ApiError::omitted`]), so a hostile list cannot grow in memory beyond its body.
+pub const MAX_API_ERRORS: usize = 16;
+
 #[derive(Deserialize)]
 struct Envelope {
-    errors: Vec<RawItem>,
+    errors: Bounded,
+}
+
+/// The first [`MAX_API_ERRORS`] entries of a list, and how many more it had (skipped without
+/// being built).
+struct Bounded {
+    kept: Vec<RawItem>,
+    omitted: usize,
+}
+
+impl<'de> Deserialize<'de> for Bounded {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Bounded;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list of errors")
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Bounded, A::Error> {
+                let mut kept = Vec::new();
+                while kept.len() < MAX_API_ERRORS {
+                    match seq.next_element::<RawItem>()? {
+                        Some(item) => kept.push(item),
+                        None => return Ok(Bounded { kept, omitted: 0 }),
+                    }
+                }
+                let mut omitted = 0usize;
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {
+                    omitted = omitted.saturating_add(1);
+                }
+                Ok(Bounded { kept, omitted })
+            }
+        }
+        d.deserialize_seq(Visitor)
+    }
 }
 
 #[derive(Deserialize)]
@@ -179,25 +223,36 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
 }
 
 impl ApiError {
-    /// Reads an error response. A body that is not an error envelope still gives an error with
-    /// the status, the code [`ErrorCode::Unknown`] derived from the status and an excerpt of the
-    /// body: this never fails and never panics.
+    /// Reads an error response: this never fails and never panics.
+    ///
+    /// The first [`MAX_API_ERRORS`] entries of the envelope's `errors` list are kept, the
+    /// others only counted ([`ApiError::omitted`]).
+    ///
+    /// A body that is not an error envelope (a proxy's HTML page, an empty body) still gives an
+    /// error: with the status, the status's reason as the message, an excerpt of the body, and
+    /// the code `ErrorCode::Unknown("")`, which says that Directus named no code. No code is
+    /// derived from the status: a `404` or `401` from a proxy is not Directus's
+    /// `ROUTE_NOT_FOUND` or `TOKEN_EXPIRED`, and code that matches on codes must not take it for
+    /// one. Match on [`ApiError::status`] for those.
     ///
     /// ```
     /// # use directus_proto::{ApiError, ErrorCode};
     /// # use http::StatusCode;
     /// let err = ApiError::from_body(StatusCode::BAD_GATEWAY, b"<html>Bad gateway</html>");
     /// assert_eq!(err.status(), StatusCode::BAD_GATEWAY);
+    /// assert_eq!(err.code(), &ErrorCode::Unknown(String::new()));
+    /// assert_eq!(err.message(), "Bad Gateway");
     /// assert_eq!(err.excerpt(), Some("<html>Bad gateway</html>"));
     /// ```
     pub fn from_body(status: StatusCode, body: &[u8]) -> Self {
         let parsed = serde_json::from_slice::<Envelope>(body)
             .ok()
-            .filter(|e| !e.errors.is_empty());
+            .filter(|e| !e.errors.kept.is_empty());
         match parsed {
             Some(envelope) => {
                 let errors = envelope
                     .errors
+                    .kept
                     .into_iter()
                     .map(|raw| {
                         let code = raw
@@ -216,6 +271,7 @@ impl ApiError {
                 ApiError {
                     status,
                     errors,
+                    omitted: envelope.errors.omitted,
                     excerpt: None,
                 }
             }
@@ -229,6 +285,7 @@ impl ApiError {
                     code: ErrorCode::Unknown(String::new()),
                     extensions: Map::new(),
                 }],
+                omitted: 0,
                 excerpt: Some(excerpt(body)),
             },
         }
@@ -269,7 +326,7 @@ impl ApiError {
         &self.errors[0].message
     }
 
-    /// Every error of the envelope, in order (never empty).
+    /// The errors of the envelope, in order (never empty): its first [`MAX_API_ERRORS`].
     ///
     /// ```
     /// # use directus_proto::ApiError;
@@ -279,6 +336,21 @@ impl ApiError {
     /// ```
     pub fn errors(&self) -> &[ApiErrorItem] {
         &self.errors
+    }
+
+    /// How many errors of the envelope were left out of [`ApiError::errors`] (beyond the first
+    /// [`MAX_API_ERRORS`]).
+    ///
+    /// ```
+    /// # use directus_proto::{ApiError, MAX_API_ERRORS};
+    /// # use http::StatusCode;
+    /// let body = format!(r#"{{"errors":[{}{{}}]}}"#, "{},".repeat(MAX_API_ERRORS + 2));
+    /// let err = ApiError::from_body(StatusCode::BAD_REQUEST, body.as_bytes());
+    /// assert_eq!((err.errors().len(), err.omitted()), (MAX_API_ERRORS, 3));
+    /// assert!(err.to_string().ends_with(&format!("(and {} more)", MAX_API_ERRORS + 2)));
+    /// ```
+    pub fn omitted(&self) -> usize {
+        self.omitted
     }
 
     /// The start of the body when it was not an error envelope.
@@ -301,8 +373,9 @@ impl fmt::Display for ApiError {
             write!(f, " {}", first.code.as_str())?;
         }
         write!(f, ": {}", first.message)?;
-        if self.errors.len() > 1 {
-            write!(f, " (and {} more)", self.errors.len() - 1)?;
+        let more = (self.errors.len() - 1).saturating_add(self.omitted);
+        if more > 0 {
+            write!(f, " (and {more} more)")?;
         }
         if let Some(excerpt) = &self.excerpt {
             write!(f, "; body begins {excerpt:?}")?;
@@ -547,6 +620,36 @@ impl std::error::Error for TransportError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_huge_error_list_keeps_a_bounded_number_of_entries() {
+        // 32 MiB of `{},` entries: 11 million errors, of which 16 are built.
+        let count = (32 << 20) / 3;
+        let mut body = Vec::with_capacity(count * 3 + 16);
+        body.extend_from_slice(b"{\"errors\":[");
+        for i in 0..count {
+            body.extend_from_slice(if i + 1 == count { b"{}" } else { b"{}," });
+        }
+        body.extend_from_slice(b"]}");
+        let err = ApiError::from_body(StatusCode::BAD_REQUEST, &body);
+        assert_eq!(err.errors().len(), MAX_API_ERRORS);
+        assert_eq!(err.omitted(), count - MAX_API_ERRORS);
+        assert!(err.excerpt().is_none(), "still read as an envelope");
+        assert!(
+            err.to_string()
+                .ends_with(&format!("(and {} more)", count - 1))
+        );
+    }
+
+    #[test]
+    fn a_short_list_is_kept_whole() {
+        let body = format!(
+            r#"{{"errors":[{}]}}"#,
+            vec![r#"{"message":"m"}"#; MAX_API_ERRORS].join(",")
+        );
+        let err = ApiError::from_body(StatusCode::BAD_REQUEST, body.as_bytes());
+        assert_eq!((err.errors().len(), err.omitted()), (MAX_API_ERRORS, 0));
+    }
 
     #[test]
     fn keeps_every_error_and_extensions() {

@@ -16,7 +16,7 @@
 //! let file = UploadFile::new("pixel.png", b"\x89PNG\r\n\x1a\n".to_vec())
 //!     .title("A pixel")
 //!     .folder("2545f45f-22b2-4f17-b98d-f210b7d88a34");
-//! let op = files::upload_with(&base, &file, Boundary::new("b").unwrap()).unwrap();
+//! let op = files::upload(&base, &file, Boundary::new("b").unwrap()).unwrap();
 //! assert_eq!(op.request().uri(), "http://127.0.0.1:8055/files");
 //! let body = String::from_utf8_lossy(op.request().body());
 //! assert!(body.find("A pixel").unwrap() < body.find("filename=\"pixel.png\"").unwrap());
@@ -317,7 +317,7 @@ impl UploadFile {
 ///
 /// let base = BaseUrl::parse("http://localhost:8055").unwrap();
 /// let file = StreamedFile::new("video.mp4").length(3).title("Clip");
-/// let upload = files::upload_stream(&base, &file, b"\0\0\0\x18ftypmp42").unwrap();
+/// let upload = files::upload_stream(&base, &file, b"\0\0\0\x18ftypmp42", directus_proto::multipart::Boundary::random(1)).unwrap();
 /// let body = upload.body().assemble(b"abc");
 /// assert_eq!(upload.body().content_length(), Some(body.len() as u64));
 /// assert!(String::from_utf8_lossy(upload.body().preamble()).contains("content-type: video/mp4"));
@@ -425,7 +425,7 @@ impl StreamedFile {
 /// use directus_proto::files::{self, StreamedFile};
 ///
 /// let base = BaseUrl::parse("http://localhost:8055").unwrap();
-/// let upload = files::upload_stream(&base, &StreamedFile::new("a.txt").length(2), b"hi").unwrap();
+/// let upload = files::upload_stream(&base, &StreamedFile::new("a.txt").length(2), b"hi", directus_proto::multipart::Boundary::random(1)).unwrap();
 /// assert_eq!(upload.operation().request().method(), "POST");
 /// assert!(upload.operation().request().body().is_empty());
 /// let (op, body) = upload.into_parts();
@@ -443,7 +443,7 @@ impl StreamUpload {
     /// ```
     /// # use directus_proto::{BaseUrl, files::{self, StreamedFile}};
     /// # let base = BaseUrl::parse("http://localhost").unwrap();
-    /// let up = files::upload_stream(&base, &StreamedFile::new("a.txt"), b"").unwrap();
+    /// let up = files::upload_stream(&base, &StreamedFile::new("a.txt"), b"", directus_proto::multipart::Boundary::random(1)).unwrap();
     /// assert_eq!(up.operation().request().uri(), "http://localhost/files");
     /// ```
     pub fn operation(&self) -> &Operation<Option<File>> {
@@ -455,7 +455,7 @@ impl StreamUpload {
     /// ```
     /// # use directus_proto::{BaseUrl, files::{self, StreamedFile}};
     /// # let base = BaseUrl::parse("http://localhost").unwrap();
-    /// let up = files::upload_stream(&base, &StreamedFile::new("a.txt"), b"").unwrap();
+    /// let up = files::upload_stream(&base, &StreamedFile::new("a.txt"), b"", directus_proto::multipart::Boundary::random(1)).unwrap();
     /// assert!(up.body().epilogue().ends_with(b"--\r\n"));
     /// ```
     pub fn body(&self) -> &Streaming {
@@ -467,7 +467,7 @@ impl StreamUpload {
     /// ```
     /// # use directus_proto::{BaseUrl, files::{self, StreamedFile}};
     /// # let base = BaseUrl::parse("http://localhost").unwrap();
-    /// let (op, body) = files::upload_stream(&base, &StreamedFile::new("a.txt"), b"").unwrap().into_parts();
+    /// let (op, body) = files::upload_stream(&base, &StreamedFile::new("a.txt"), b"", directus_proto::multipart::Boundary::random(1)).unwrap().into_parts();
     /// # let _ = (op, body);
     /// ```
     pub fn into_parts(self) -> (Operation<Option<File>>, Streaming) {
@@ -505,29 +505,23 @@ fn file_route(id: &Key) -> Result<String, Error> {
     ))
 }
 
-/// Uploads one file (`POST /files`, multipart) with a boundary derived from its content.
-/// Answers the file's row, or `None` when the user may create files but not read them.
+/// Uploads one file (`POST /files`, multipart). Answers the file's row, or `None` when the
+/// user may create files but not read them.
 ///
-/// ```
-/// use directus_proto::{BaseUrl, files::{self, UploadFile}};
-/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
-/// let op = files::upload(&base, &UploadFile::new("a.txt", "hi")).unwrap();
-/// let ct = op.request().headers()["content-type"].to_str().unwrap();
-/// assert!(ct.starts_with("multipart/form-data; boundary=directus-rs-"));
-/// ```
-pub fn upload(base: &BaseUrl, file: &UploadFile) -> Result<Operation<Option<File>>, Error> {
-    upload_with(base, file, Boundary::derived(&file.content))
-}
-
-/// [`upload`] with a given boundary (golden tests).
+/// The boundary should be [`Boundary::random`] (the drivers pass fresh randomness for every
+/// request); the content is checked against it, and an upload whose content holds it is
+/// refused.
 ///
 /// ```
 /// use directus_proto::{BaseUrl, files::{self, UploadFile}, multipart::Boundary};
 /// let base = BaseUrl::parse("http://localhost:8055").unwrap();
-/// let op = files::upload_with(&base, &UploadFile::new("a.txt", "hi"), Boundary::new("b").unwrap()).unwrap();
+/// let op = files::upload(&base, &UploadFile::new("a.txt", "hi"), Boundary::new("b").unwrap()).unwrap();
 /// assert_eq!(op.request().headers()["content-type"], "multipart/form-data; boundary=b");
+/// let op = files::upload(&base, &UploadFile::new("a.txt", "hi"), Boundary::random(7)).unwrap();
+/// let ct = op.request().headers()["content-type"].to_str().unwrap();
+/// assert!(ct.starts_with("multipart/form-data; boundary=directus-rs-"));
 /// ```
-pub fn upload_with(
+pub fn upload(
     base: &BaseUrl,
     file: &UploadFile,
     boundary: Boundary,
@@ -546,42 +540,21 @@ pub fn upload_with(
 /// Uploads several files in one request, each with its own metadata before it. Answers the
 /// rows (Directus answers an object for one file, a list for several: both are read). The list
 /// is **not** in upload order: Directus reads the new rows back sorted by key (measured on
-/// 12.4), so match them by `filename_download`.
-///
-/// ```
-/// use directus_proto::{BaseUrl, files::{self, UploadFile}};
-/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
-/// let op = files::upload_many(&base, &[
-///     UploadFile::new("a.txt", "A").title("First"),
-///     UploadFile::new("b.txt", "B").title("Second"),
-/// ]).unwrap();
-/// let body = String::from_utf8_lossy(op.request().body()).into_owned();
-/// assert!(body.find("First").unwrap() < body.find("a.txt").unwrap());
-/// assert!(body.find("a.txt").unwrap() < body.find("Second").unwrap());
-/// assert!(files::upload_many(&base, &[]).is_err());
-/// ```
-pub fn upload_many(
-    base: &BaseUrl,
-    files: &[UploadFile],
-) -> Result<Operation<Option<Vec<File>>>, Error> {
-    let mut seed = Vec::new();
-    for f in files {
-        seed.extend_from_slice(&(f.content.len() as u64).to_le_bytes());
-        seed.extend_from_slice(&f.content);
-    }
-    upload_many_with(base, files, Boundary::derived(&seed))
-}
-
-/// [`upload_many`] with a given boundary (golden tests).
+/// 12.4), so match them by `filename_download`. The boundary is as for [`upload`].
 ///
 /// ```
 /// use directus_proto::{BaseUrl, files::{self, UploadFile}, multipart::Boundary};
 /// let base = BaseUrl::parse("http://localhost:8055").unwrap();
-/// let files = [UploadFile::new("a.txt", "A")];
-/// let op = files::upload_many_with(&base, &files, Boundary::new("b").unwrap()).unwrap();
-/// assert_eq!(op.request().headers()["content-type"], "multipart/form-data; boundary=b");
+/// let op = files::upload_many(&base, &[
+///     UploadFile::new("a.txt", "A").title("First"),
+///     UploadFile::new("b.txt", "B").title("Second"),
+/// ], Boundary::random(7)).unwrap();
+/// let body = String::from_utf8_lossy(op.request().body()).into_owned();
+/// assert!(body.find("First").unwrap() < body.find("a.txt").unwrap());
+/// assert!(body.find("a.txt").unwrap() < body.find("Second").unwrap());
+/// assert!(files::upload_many(&base, &[], Boundary::random(8)).is_err());
 /// ```
-pub fn upload_many_with(
+pub fn upload_many(
     base: &BaseUrl,
     files: &[UploadFile],
     boundary: Boundary,
@@ -627,30 +600,15 @@ pub fn one_or_many(response: http::Response<Vec<u8>>) -> Result<Option<Vec<File>
 }
 
 /// Replaces a file's content (and metadata given with it): `PATCH /files/{id}`, multipart.
-///
-/// ```
-/// use directus_proto::{BaseUrl, files::{self, UploadFile}};
-/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
-/// let op = files::replace(&base, "a3f3", &UploadFile::new("v2.pdf", "%PDF-1.7")).unwrap();
-/// assert_eq!((op.request().method().as_str(), op.request().uri().path()), ("PATCH", "/files/a3f3"));
-/// ```
-pub fn replace(
-    base: &BaseUrl,
-    id: impl Into<Key>,
-    file: &UploadFile,
-) -> Result<Operation<Option<File>>, Error> {
-    replace_with(base, id, file, Boundary::derived(&file.content))
-}
-
-/// [`replace`] with a given boundary (golden tests).
+/// The boundary is as for [`upload`].
 ///
 /// ```
 /// use directus_proto::{BaseUrl, files::{self, UploadFile}, multipart::Boundary};
 /// let base = BaseUrl::parse("http://localhost:8055").unwrap();
-/// let op = files::replace_with(&base, "x", &UploadFile::new("a.txt", "A"), Boundary::new("b").unwrap()).unwrap();
-/// assert_eq!(op.request().uri().path(), "/files/x");
+/// let op = files::replace(&base, "a3f3", &UploadFile::new("v2.pdf", "%PDF-1.7"), Boundary::random(7)).unwrap();
+/// assert_eq!((op.request().method().as_str(), op.request().uri().path()), ("PATCH", "/files/a3f3"));
 /// ```
-pub fn replace_with(
+pub fn replace(
     base: &BaseUrl,
     id: impl Into<Key>,
     file: &UploadFile,
@@ -674,11 +632,9 @@ fn stream_op(
     path: &str,
     file: &StreamedFile,
     head: &[u8],
+    boundary: Boundary,
 ) -> Result<StreamUpload, Error> {
-    let mut seed = file.file_name.as_bytes().to_vec();
-    seed.extend_from_slice(&file.length.unwrap_or(u64::MAX).to_le_bytes());
-    seed.extend_from_slice(&head[..head.len().min(media::SNIFF_LEN)]);
-    let mut form = Form::new(Boundary::derived(&seed));
+    let mut form = Form::new(boundary);
     file.meta.write(&mut form)?;
     let media_type = media::resolve(file.media_type.as_deref(), head, Some(&file.file_name))?;
     let body = form.finish_streaming("file", &file.file_name, &media_type, file.length)?;
@@ -697,26 +653,34 @@ fn stream_op(
 /// A streamed upload (`POST /files`): `head` is the file's first bytes (up to
 /// [`media::SNIFF_LEN`]), read by the driver for detecting the media type.
 ///
+/// The content is streamed by the driver and never seen here, so it cannot be checked against
+/// the boundary: the boundary must be one nobody can predict, [`Boundary::random`] from fresh
+/// randomness (the drivers' is keyed by `std`'s random hasher keys). A boundary derived from
+/// the file would let a file whose bytes hold it add parts of its own to the request.
+///
 /// ```
-/// use directus_proto::{BaseUrl, files::{self, StreamedFile}};
+/// use directus_proto::{BaseUrl, files::{self, StreamedFile}, multipart::Boundary};
 /// let base = BaseUrl::parse("http://localhost:8055").unwrap();
-/// let up = files::upload_stream(&base, &StreamedFile::new("doc.pdf").length(9), b"%PDF-1.7\n").unwrap();
+/// let file = StreamedFile::new("doc.pdf").length(9);
+/// let up = files::upload_stream(&base, &file, b"%PDF-1.7\n", Boundary::random(7)).unwrap();
 /// assert!(String::from_utf8_lossy(up.body().preamble()).ends_with("content-type: application/pdf\r\n\r\n"));
 /// ```
 pub fn upload_stream(
     base: &BaseUrl,
     file: &StreamedFile,
     head: &[u8],
+    boundary: Boundary,
 ) -> Result<StreamUpload, Error> {
-    stream_op(base, Method::POST, "/files", file, head)
+    stream_op(base, Method::POST, "/files", file, head, boundary)
 }
 
-/// A streamed content replacement (`PATCH /files/{id}`).
+/// A streamed content replacement (`PATCH /files/{id}`); the boundary is as for
+/// [`upload_stream`].
 ///
 /// ```
-/// use directus_proto::{BaseUrl, files::{self, StreamedFile}};
+/// use directus_proto::{BaseUrl, files::{self, StreamedFile}, multipart::Boundary};
 /// let base = BaseUrl::parse("http://localhost:8055").unwrap();
-/// let up = files::replace_stream(&base, "f1", &StreamedFile::new("a.txt"), b"hi").unwrap();
+/// let up = files::replace_stream(&base, "f1", &StreamedFile::new("a.txt"), b"hi", Boundary::random(7)).unwrap();
 /// assert_eq!(up.operation().request().method(), "PATCH");
 /// ```
 pub fn replace_stream(
@@ -724,9 +688,10 @@ pub fn replace_stream(
     id: impl Into<Key>,
     file: &StreamedFile,
     head: &[u8],
+    boundary: Boundary,
 ) -> Result<StreamUpload, Error> {
     let path = file_route(&id.into())?;
-    stream_op(base, Method::PATCH, &path, file, head)
+    stream_op(base, Method::PATCH, &path, file, head, boundary)
 }
 
 /// Imports a file from a URL (`POST /files/import` with `{url, data}`): the server fetches it.
@@ -914,7 +879,7 @@ mod tests {
             .title("A pixel")
             .field("focal_point_x", 3)
             .field("description", Value::Null);
-        let op = upload_with(&base(), &file, Boundary::new("BOUNDARY").unwrap()).unwrap();
+        let op = upload(&base(), &file, Boundary::new("BOUNDARY").unwrap()).unwrap();
         let expected = "--BOUNDARY\r\ncontent-disposition: form-data; name=\"title\"\r\n\r\nA pixel\r\n\
 --BOUNDARY\r\ncontent-disposition: form-data; name=\"folder\"\r\n\r\n2545f45f\r\n\
 --BOUNDARY\r\ncontent-disposition: form-data; name=\"description\"\r\n\r\nnull\r\n\
@@ -939,9 +904,16 @@ content-type: image/png\r\n\r\n\u{89}PNG\r\n\u{1a}\n\r\n--BOUNDARY--\r\n";
     fn literal_strings_are_refused() {
         for s in ["true", " false", "null"] {
             let file = UploadFile::new("a.txt", "x").title(s);
-            assert!(upload(&base(), &file).is_err());
+            assert!(upload(&base(), &file, Boundary::random(1)).is_err());
         }
-        assert!(upload(&base(), &UploadFile::new("a.txt", "x").field("flag", true)).is_ok());
+        assert!(
+            upload(
+                &base(),
+                &UploadFile::new("a.txt", "x").field("flag", true),
+                Boundary::random(1)
+            )
+            .is_ok()
+        );
     }
 
     #[test]
@@ -950,7 +922,7 @@ content-type: image/png\r\n\r\n\u{89}PNG\r\n\u{1a}\n\r\n--BOUNDARY--\r\n";
         let streamed = StreamedFile::new("doc.pdf")
             .length(content.len() as u64)
             .title("Doc");
-        let up = upload_stream(&base(), &streamed, &content).unwrap();
+        let up = upload_stream(&base(), &streamed, &content, Boundary::random(1)).unwrap();
         let boundary = up
             .body()
             .content_type()
@@ -960,7 +932,7 @@ content-type: image/png\r\n\r\n\u{89}PNG\r\n\u{1a}\n\r\n--BOUNDARY--\r\n";
             .next()
             .unwrap()
             .to_owned();
-        let mem = upload_with(
+        let mem = upload(
             &base(),
             &UploadFile::new("doc.pdf", content.clone()).title("Doc"),
             Boundary::new(boundary).unwrap(),
@@ -985,7 +957,13 @@ content-type: image/png\r\n\r\n\u{89}PNG\r\n\u{1a}\n\r\n--BOUNDARY--\r\n";
 
     #[test]
     fn paths_are_encoded_and_names_stripped() {
-        let op = replace(&base(), "a/../b", &UploadFile::new("C:\\x\\y.txt", "x")).unwrap();
+        let op = replace(
+            &base(),
+            "a/../b",
+            &UploadFile::new("C:\\x\\y.txt", "x"),
+            Boundary::random(1),
+        )
+        .unwrap();
         assert_eq!(op.request().uri().path(), "/files/a%2F..%2Fb");
         assert!(String::from_utf8_lossy(op.request().body()).contains("filename=\"y.txt\""));
         assert!(delete(&base(), "..").is_err());

@@ -56,7 +56,9 @@ pub use body::Body;
 pub use cache::CacheConfig;
 pub use collection::{CollectionRef, Key};
 pub use config::Config;
-pub use error::{ApiError, ApiErrorItem, Error, ErrorCode, TransportError, TransportErrorKind};
+pub use error::{
+    ApiError, ApiErrorItem, Error, ErrorCode, MAX_API_ERRORS, TransportError, TransportErrorKind,
+};
 pub use files::{FileMeta, Progress, StreamedFile, UploadFile};
 pub use filter::{F, Filter, FilterError};
 pub use items::{Items, Pager};

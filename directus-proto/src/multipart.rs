@@ -21,72 +21,79 @@
 //! );
 //! ```
 
-use std::hash::{DefaultHasher, Hash, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use http::HeaderValue;
 
 use crate::{Error, media};
 
 /// The boundary between the parts of a body.
 ///
-/// [`Boundary::new`] takes a fixed one (golden tests); [`Boundary::derived`] makes one from a
-/// hash of the content and a process-wide counter: no random numbers, no clock, and distinct
-/// for every body a process builds.
+/// [`Boundary::random`] makes one from 128 random bits the caller draws for every request (the
+/// drivers do); [`Boundary::new`] takes a given one (golden tests, custom transports).
+///
+/// Why random: a body held in memory is checked against its boundary ([`Form::text`],
+/// [`Form::file`]), but the content of a streamed upload is not seen before it is sent. Were
+/// its boundary predictable (derived from the file, or a counter), a file whose bytes hold
+/// `--boundary` could add parts (fields, other files) that the server would read.
 ///
 /// ```
 /// use directus_proto::multipart::Boundary;
 ///
 /// assert_eq!(Boundary::new("abc").unwrap().as_str(), "abc");
-/// let a = Boundary::derived(b"same content");
-/// let b = Boundary::derived(b"same content");
-/// assert_ne!(a, b);
-/// assert!(a.as_str().starts_with("directus-rs-"));
+/// let a = Boundary::random(0x0123_4567_89ab_cdef_0123_4567_89ab_cdef);
+/// assert_eq!(a.as_str(), "directus-rs-0123456789abcdef0123456789abcdef");
+/// assert_ne!(a, Boundary::random(1));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Boundary(String);
 
-static COUNTER: AtomicU64 = AtomicU64::new(0);
-
 impl Boundary {
-    /// A given boundary: 1 to 70 characters among RFC 2046's (letters, digits and
-    /// `'()+_,-./:=?`), not ending with a space; spaces are refused too.
+    /// A given boundary, as RFC 2046 allows: 1 to 70 characters among letters, digits, space
+    /// and `'()+_,-./:=?`, not ending with a space. One that needs it is quoted in the
+    /// `Content-Type` ([`Form::content_type`]).
     ///
     /// ```
     /// # use directus_proto::multipart::Boundary;
     /// assert!(Boundary::new("----form-1").is_ok());
+    /// assert!(Boundary::new("a b,c").is_ok());
     /// assert!(Boundary::new("").is_err());
+    /// assert!(Boundary::new("ends ").is_err());
     /// assert!(Boundary::new("a\r\nb").is_err());
+    /// assert!(Boundary::new("a\"b").is_err());
     /// assert!(Boundary::new("x".repeat(71)).is_err());
     /// ```
     pub fn new(text: impl Into<String>) -> Result<Self, Error> {
         let text = text.into();
-        let allowed = |c: char| c.is_ascii_alphanumeric() || "'()+_,-./:=?".contains(c);
-        if text.is_empty() || text.len() > 70 || !text.chars().all(allowed) {
+        let allowed = |c: char| c.is_ascii_alphanumeric() || "'()+_,-./:=? ".contains(c);
+        if text.is_empty() || text.len() > 70 {
             return Err(Error::invalid(format!(
-                "{text:?} is not a multipart boundary (1 to 70 of A-Z a-z 0-9 '()+_,-./:=?)"
+                "a multipart boundary has 1 to 70 characters, not {}",
+                text.len()
             )));
+        }
+        if let Some(bad) = text.chars().find(|c| !allowed(*c)) {
+            return Err(Error::invalid(format!(
+                "{bad:?} may not be in a multipart boundary (A-Z a-z 0-9 '()+_,-./:=? and space)"
+            )));
+        }
+        if text.ends_with(' ') {
+            return Err(Error::invalid(
+                "a multipart boundary may not end with a space",
+            ));
         }
         Ok(Boundary(text))
     }
 
-    /// A boundary from a hash of `seed` (the content, or its first bytes and its name) and a
-    /// process-wide counter: 128 bits, so it does not occur in the content by chance.
+    /// A boundary from 128 random bits: `directus-rs-` and 32 hex digits. Draw fresh bits for
+    /// every request, from a source nobody else can predict.
     ///
     /// ```
     /// # use directus_proto::multipart::Boundary;
-    /// let b = Boundary::derived(b"\x89PNG...");
+    /// let b = Boundary::random(u128::MAX);
     /// assert_eq!(b.as_str().len(), "directus-rs-".len() + 32);
+    /// assert!(Boundary::new(b.as_str()).is_ok());
     /// ```
-    pub fn derived(seed: &[u8]) -> Self {
-        let count = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let hash = |salt: u8| {
-            let mut hasher = DefaultHasher::new();
-            (salt, count, seed.len()).hash(&mut hasher);
-            seed.hash(&mut hasher);
-            hasher.finish()
-        };
-        Boundary(format!("directus-rs-{:016x}{:016x}", hash(1), hash(2)))
+    pub fn random(bits: u128) -> Self {
+        Boundary(format!("directus-rs-{bits:032x}"))
     }
 
     /// The boundary's text.
@@ -97,6 +104,16 @@ impl Boundary {
     /// ```
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The boundary as a `Content-Type` parameter value: as is when it is a token, quoted
+    /// otherwise (RFC 2045: `( ) , / : = ?` and space are not token characters).
+    fn parameter(&self) -> String {
+        if self.0.chars().any(|c| "(),/:=? ".contains(c)) {
+            format!("\"{}\"", self.0)
+        } else {
+            self.0.clone()
+        }
     }
 }
 
@@ -149,18 +166,21 @@ impl Form {
         &self.boundary
     }
 
-    /// The request's `Content-Type`: `multipart/form-data; boundary=...`.
+    /// The request's `Content-Type`: `multipart/form-data; boundary=...`, the boundary quoted
+    /// when it needs it.
     ///
     /// ```
     /// # use directus_proto::multipart::{Boundary, Form};
     /// let form = Form::new(Boundary::new("q").unwrap());
     /// assert_eq!(form.content_type(), "multipart/form-data; boundary=q");
+    /// let form = Form::new(Boundary::new("a,b").unwrap());
+    /// assert_eq!(form.content_type(), "multipart/form-data; boundary=\"a,b\"");
     /// ```
     pub fn content_type(&self) -> HeaderValue {
-        // The boundary's characters are all visible ASCII: the value is always valid.
+        // The boundary's characters are all visible ASCII or space: the value is always valid.
         HeaderValue::from_str(&format!(
             "multipart/form-data; boundary={}",
-            self.boundary.0
+            self.boundary.parameter()
         ))
         .unwrap_or_else(|_| HeaderValue::from_static("multipart/form-data"))
     }
@@ -269,7 +289,7 @@ impl Form {
     /// [`Streaming::epilogue`].
     ///
     /// The content is not seen here, so it is not checked against the boundary: use a
-    /// [`Boundary::derived`] one.
+    /// [`Boundary::random`] one, from fresh randomness.
     ///
     /// ```
     /// # use directus_proto::multipart::{Boundary, Form};
@@ -461,12 +481,29 @@ content-type: text/plain\r\n\r\nhello\n\r\n\
     }
 
     #[test]
-    fn derived_boundaries_are_valid_and_distinct() {
-        let seen: std::collections::HashSet<_> =
-            (0..100).map(|_| Boundary::derived(b"x")).collect();
-        assert_eq!(seen.len(), 100);
-        for b in seen {
-            assert!(Boundary::new(b.as_str()).is_ok());
+    fn random_boundaries_are_valid_and_follow_the_bits() {
+        for bits in [0, 1, u128::MAX, 0xdead_beef << 64] {
+            let b = Boundary::random(bits);
+            assert_eq!(Boundary::new(b.as_str()).unwrap(), b);
+            assert_eq!(u128::from_str_radix(&b.as_str()[12..], 16).unwrap(), bits);
+        }
+        assert_ne!(Boundary::random(1), Boundary::random(2));
+    }
+
+    #[test]
+    fn boundaries_that_need_it_are_quoted() {
+        for (text, expected) in [
+            ("plain-_.+'", "plain-_.+'"),
+            ("a,b", "\"a,b\""),
+            ("a b", "\"a b\""),
+            ("x=y?", "\"x=y?\""),
+            ("(c)/d:e", "\"(c)/d:e\""),
+        ] {
+            let form = Form::new(Boundary::new(text).unwrap());
+            assert_eq!(
+                form.content_type(),
+                format!("multipart/form-data; boundary={expected}").as_str()
+            );
         }
     }
 }

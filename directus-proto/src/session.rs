@@ -121,7 +121,8 @@ impl AuthState {
             }
             Some(_) => match (&self.access, self.expires_at) {
                 (None, _) => Ok(Authorization::Refresh(generation)),
-                (Some(_), Some(at)) if now + self.margin >= at => {
+                // A clock so far ahead that `now + margin` overflows is past any expiry.
+                (Some(_), Some(at)) if now.checked_add(self.margin).is_none_or(|t| t >= at) => {
                     Ok(Authorization::Refresh(generation))
                 }
                 (Some(header), _) => Ok(Authorization::Header(Some(header.clone()), generation)),
@@ -134,7 +135,9 @@ impl AuthState {
         if tokens.refresh_token.is_some() {
             self.refresh = tokens.refresh_token;
         }
-        self.expires_at = tokens.expires.map(|ttl| now + ttl);
+        // An expiry beyond what the clock can hold is no known expiry: the token is then
+        // refreshed when the server answers `TOKEN_EXPIRED`, like one without `expires`.
+        self.expires_at = tokens.expires.and_then(|ttl| now.checked_add(ttl));
         self.margin = tokens
             .expires
             .map_or(Duration::ZERO, |ttl| (ttl / 10).min(MAX_MARGIN));
@@ -559,7 +562,7 @@ impl<T> Call<'_, T> {
     }
 
     fn cached(&mut self, now: Instant) -> Option<Response<Vec<u8>>> {
-        if !self.operation.is_read() || self.operation.collection().is_none() {
+        if self.operation.collection().is_none() || !Cache::is_cacheable(self.operation.request()) {
             return None;
         }
         let mut cache = self.session.cache();
@@ -582,6 +585,8 @@ impl<T> Call<'_, T> {
             return;
         };
         if self.operation.is_read() {
+            // Only a key taken for a cacheable request (see `cached`); `put` keeps the answer
+            // only when it is a complete JSON one.
             if let Some(key) = self.cache_key.take() {
                 cache.put(key, collection, response, now);
             }

@@ -254,6 +254,7 @@ fn auth_requests() {
 fn json_response(status: u16, body: Value) -> Response<Vec<u8>> {
     Response::builder()
         .status(status)
+        .header("content-type", "application/json; charset=utf-8")
         .body(body.to_string().into_bytes())
         .unwrap()
 }

@@ -8,6 +8,7 @@ use directus_proto::models::{
     Activity, Comment, Field, File, Folder, Notification, Permission, Policy, Preset, Relation,
     Revision, Role, Settings, Share, Translation, User, Version,
 };
+use directus_proto::multipart::Boundary;
 use directus_proto::{BaseUrl, Error, ErrorCode, Items, Key, Query, response, system};
 use http::Response;
 use serde::Deserialize;
@@ -37,7 +38,12 @@ fn list<T: DeserializeOwned>(name: &str) -> Vec<T> {
 
 #[test]
 fn uploads() {
-    let op = files::upload(&base(), &UploadFile::new("pixel.png", b"\x89PNG".to_vec())).unwrap();
+    let op = files::upload(
+        &base(),
+        &UploadFile::new("pixel.png", b"\x89PNG".to_vec()),
+        Boundary::random(1),
+    )
+    .unwrap();
     let file = op.parse(answer(200, "files_upload_one")).unwrap().unwrap();
     assert_eq!(file.r#type.as_deref(), Some("image/png"));
     assert_eq!(file.title.as_deref(), Some("A pixel"));
@@ -55,7 +61,12 @@ fn uploads() {
         "newer fields land in extra"
     );
 
-    let many = files::upload_many(&base(), &[UploadFile::new("a.txt", "a")]).unwrap();
+    let many = files::upload_many(
+        &base(),
+        &[UploadFile::new("a.txt", "a")],
+        Boundary::random(2),
+    )
+    .unwrap();
     // One file: Directus answers an object; several: a list.
     assert_eq!(
         many.parse(answer(200, "files_upload_one"))

@@ -1,13 +1,36 @@
 //! The opt-in response cache, for both drivers, counted through the proxy: hits send nothing,
 //! writes through the client invalidate, sessions never share entries, `forget_cached`,
-//! `clear_cache` and logout drop entries.
+//! `clear_cache` and logout drop entries; downloads (ranged, whole, streamed) are never served
+//! from it.
 
+use directus_proto::Key;
+use directus_proto::assets::{self, AssetTransform};
+use directus_proto::files::UploadFile;
+use directus_proto::models::File;
 use directus_tests::fixtures::{PRODUCTS, READER_EMAIL, READER_PASSWORD};
 use directus_tests::proxy::Proxy;
 use directus_tests::{Server, unique};
 use serde_json::json;
 
 const ITEMS: &str = "/items/drs_products";
+
+/// A 100-byte JSON file: an asset whose answers carry a JSON content type, the case a cache
+/// keyed on the content type alone would get wrong.
+fn json_asset() -> (Vec<u8>, UploadFile) {
+    let mut bytes = br#"{"pad":""#.to_vec();
+    bytes.resize(98, b'x');
+    bytes.extend_from_slice(br#""}"#);
+    assert_eq!(bytes.len(), 100);
+    let file = UploadFile::new("cache-asset.json", bytes.clone()).media_type("application/json");
+    (bytes, file)
+}
+
+fn key_of(file: &File) -> String {
+    match file.id.as_ref().expect("the file has a key") {
+        Key::Str(s) => s.clone(),
+        Key::Int(n) => n.to_string(),
+    }
+}
 
 fn server() -> Server {
     let server = Server::from_env();
@@ -120,6 +143,37 @@ mod blocking {
         admin.logout().unwrap();
         reader.logout().unwrap();
     }
+
+    /// A ranged read, then a whole read and two streamed downloads of the same asset with the
+    /// cache on: each is sent and answers its own bytes.
+    #[test]
+    fn downloads_are_never_served_from_the_cache() {
+        let server = server();
+        let proxy = Proxy::start(&server.url);
+        let client = login(&proxy, &server.admin_email, &server.admin_password);
+        let (bytes, upload) = json_asset();
+        let id = key_of(&client.files().upload(&upload).unwrap().unwrap());
+        let path = format!("/assets/{id}");
+        let whole = AssetTransform::new();
+
+        let range =
+            assets::download_range(client.base_url(), id.as_str(), &whole, Some((0, Some(9))));
+        assert_eq!(client.run(range.unwrap()).unwrap(), &bytes[..10]);
+        let all = client.run(assets::download(client.base_url(), id.as_str(), &whole).unwrap());
+        assert_eq!(all.unwrap(), bytes, "the whole file after a ranged read");
+        assert_eq!(proxy.count("GET", &path), 2);
+
+        let (mut first, mut second) = (Vec::new(), Vec::new());
+        client.files().download(&id, &whole, &mut first).unwrap();
+        client.files().download(&id, &whole, &mut second).unwrap();
+        assert_eq!(
+            (first.as_slice(), second.as_slice()),
+            (bytes.as_slice(), bytes.as_slice())
+        );
+        assert_eq!(proxy.count("GET", &path), 4);
+        assert_eq!(client.session_state().cached_len(), 0);
+        client.files().delete(id.as_str()).unwrap();
+    }
 }
 
 mod not_blocking {
@@ -191,5 +245,48 @@ mod not_blocking {
         assert!(reader.collection("drs_secrets").read().await.is_err());
         admin.logout().await.unwrap();
         reader.logout().await.unwrap();
+    }
+
+    /// A ranged read, then a whole read and two streamed downloads of the same asset with the
+    /// cache on: each is sent and answers its own bytes.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn downloads_are_never_served_from_the_cache() {
+        let server = server();
+        let proxy = Proxy::start(&server.url);
+        let client = login(&proxy, &server.admin_email, &server.admin_password).await;
+        let (bytes, upload) = json_asset();
+        let id = key_of(&client.files().upload(&upload).await.unwrap().unwrap());
+        let path = format!("/assets/{id}");
+        let whole = AssetTransform::new();
+
+        let range =
+            assets::download_range(client.base_url(), id.as_str(), &whole, Some((0, Some(9))));
+        assert_eq!(client.run(range.unwrap()).await.unwrap(), &bytes[..10]);
+        let all = client.run(assets::download(client.base_url(), id.as_str(), &whole).unwrap());
+        assert_eq!(
+            all.await.unwrap(),
+            bytes,
+            "the whole file after a ranged read"
+        );
+        assert_eq!(proxy.count("GET", &path), 2);
+
+        let (mut first, mut second) = (Vec::new(), Vec::new());
+        client
+            .files()
+            .download(&id, &whole, &mut first)
+            .await
+            .unwrap();
+        client
+            .files()
+            .download(&id, &whole, &mut second)
+            .await
+            .unwrap();
+        assert_eq!(
+            (first.as_slice(), second.as_slice()),
+            (bytes.as_slice(), bytes.as_slice())
+        );
+        assert_eq!(proxy.count("GET", &path), 4);
+        assert_eq!(client.session_state().cached_len(), 0);
+        client.files().delete(id.as_str()).await.unwrap();
     }
 }

@@ -950,3 +950,20 @@ scenario! {
         assert_eq!(supplier.related_collection.as_deref(), Some(SUPPLIERS));
     }
 }
+
+scenario! {
+    /// A custom boundary with characters a `Content-Type` must quote (`a b,c:d`): Directus reads
+    /// the quoted parameter, and the title before the file applies.
+    fn quoted_custom_boundary(directus, server) {
+        let boundary = directus_proto::multipart::Boundary::new("a b,c:d").unwrap();
+        let upload = UploadFile::new("quoted.txt", b"quoted".to_vec()).title("Quoted");
+        let op = directus_proto::files::upload(directus.base_url(), &upload, boundary).unwrap();
+        let file = a!(directus.run(op)).unwrap().unwrap();
+        assert_eq!(file.title.as_deref(), Some("Quoted"));
+        let id = id_of(&file);
+        let mut bytes = Vec::new();
+        a!(directus.files().download(&id, &AssetTransform::new(), &mut bytes)).unwrap();
+        assert_eq!(bytes, b"quoted");
+        a!(directus.files().delete(id.as_str())).unwrap();
+    }
+}
