@@ -357,6 +357,9 @@ pub(crate) fn check_value_depth(value: Value) -> Result<Value, FilterError> {
 
 /// Whether `value` nests at most `limit` arrays and objects.
 fn value_depth_within(value: &Value, limit: usize) -> bool {
+    if !matches!(value, Value::Array(_) | Value::Object(_)) {
+        return true;
+    }
     let mut stack = vec![(value, 0usize)];
     while let Some((value, depth)) = stack.pop() {
         let children: Box<dyn Iterator<Item = &Value>> = match value {

@@ -11,9 +11,9 @@
 //! Directus splits `fields`, `sort` and `groupBy` on the commas outside parentheses (also in a
 //! `SEARCH` body), trims each name, and reads a leading `-` in `sort` as "descending". A name
 //! that would change the list is refused when the query is encoded (so `read()` and friends
-//! answer [`Error::InvalidInput`]) rather than sent: an empty name, a comma outside
-//! parentheses, unbalanced parentheses, and a sort field beginning with `-` (say
-//! [`Order::Desc`] instead).
+//! answer [`Error::InvalidInput`]) rather than sent: an empty name, white space at either end,
+//! a comma outside parentheses, unbalanced parentheses, and a sort field beginning with `-`
+//! (say [`Order::Desc`] instead).
 //!
 //! ```
 //! use directus_proto::{Error, Order, Query};
@@ -443,7 +443,7 @@ impl Query {
         }
         for (field, _) in &self.sort {
             list_name("sort", field)?;
-            if field.trim_start().starts_with('-') {
+            if field.starts_with('-') {
                 return Err(Error::invalid(format!(
                     "the sort field {} begins with `-`, which Directus reads as descending: \
                      give the name without it and Order::Desc",
@@ -583,7 +583,7 @@ impl Query {
 }
 
 /// Refuses a name that Directus's list splitting (commas outside parentheses, then a trim)
-/// would not read back as exactly one name.
+/// would not read back as exactly itself.
 fn list_name(param: &str, name: &str) -> Result<(), Error> {
     let bad = |why: &str| {
         Err(Error::invalid(format!(
@@ -591,8 +591,13 @@ fn list_name(param: &str, name: &str) -> Result<(), Error> {
             shown(name)
         )))
     };
-    if name.trim().is_empty() {
+    if name.is_empty() {
         return bad("is empty");
+    }
+    // Directus trims each name (JavaScript's `trim`, which also removes U+FEFF).
+    let space = |c: char| c.is_whitespace() || c == '\u{feff}';
+    if name.starts_with(space) || name.ends_with(space) {
+        return bad("begins or ends with white space, which Directus trims");
     }
     let mut depth = 0usize;
     for c in name.chars() {

@@ -266,6 +266,8 @@ fn a_comma_in_a_name_cannot_add_entries() {
     // Empty names (after Directus's trim) mean "all fields" or nothing at all.
     refused(Query::new().fields([""]));
     refused(Query::new().fields(["id", "  "]));
+    refused(Query::new().fields([" id"]));
+    refused(Query::new().group_by(["id\u{feff}"]));
     refused(Query::new().sort("", Order::Desc));
     // A leading `-` would flip the direction.
     refused(Query::new().sort("-price", Order::Asc));
