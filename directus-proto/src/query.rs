@@ -5,24 +5,6 @@
 //! JSON-valued parameters (`filter`, `deep`, `alias`, `aggregate`) are sent as JSON strings,
 //! list-valued ones (`fields`, `sort`, `groupBy`, `meta`) as comma-separated lists, every value
 //! percent-encoded.
-//!
-//! # Names that cannot be expressed
-//!
-//! Directus splits `fields`, `sort` and `groupBy` on the commas outside parentheses (also in a
-//! `SEARCH` body), trims each name, and reads a leading `-` in `sort` as "descending". A name
-//! that would change the list is refused when the query is encoded (so `read()` and friends
-//! answer [`Error::InvalidInput`]) rather than sent: an empty name, white space at either end,
-//! a comma outside parentheses, unbalanced parentheses, and a sort field beginning with `-`
-//! (say [`Order::Desc`] instead).
-//!
-//! ```
-//! use directus_proto::{Error, Order, Query};
-//!
-//! assert!(matches!(Query::new().fields(["id,password"]).to_query_string(), Err(Error::InvalidInput(_))));
-//! assert!(matches!(Query::new().sort("-price", Order::Asc).to_json(), Err(Error::InvalidInput(_))));
-//! // Commas inside a function's parentheses are part of the name.
-//! assert!(Query::new().fields(["json(data, a.b)"]).to_query_string().is_ok());
-//! ```
 
 use serde_json::{Map, Value, json};
 
@@ -120,6 +102,24 @@ impl ExportFormat {
 ///      &sort=-price&limit=10&meta=total_count%2Cfilter_count"
 /// );
 /// ```
+///
+/// # Names that cannot be expressed
+///
+/// Directus splits `fields`, `sort` and `groupBy` on the commas outside parentheses (also in a
+/// `SEARCH` body), trims each name, and reads a leading `-` in `sort` as "descending". A name
+/// that would change the list is refused when the query is encoded (so `read()` and friends
+/// answer [`Error::InvalidInput`]) rather than sent: an empty name, white space at either end,
+/// a comma outside parentheses, unbalanced parentheses, and a sort field beginning with `-`
+/// (say [`Order::Desc`] instead).
+///
+/// ```
+/// use directus_proto::{Error, Order, Query};
+///
+/// assert!(matches!(Query::new().fields(["id,password"]).to_query_string(), Err(Error::InvalidInput(_))));
+/// assert!(matches!(Query::new().sort("-price", Order::Asc).to_json(), Err(Error::InvalidInput(_))));
+/// // Commas inside a function's parentheses are part of the name.
+/// assert!(Query::new().fields(["json(data, a.b)"]).to_query_string().is_ok());
+/// ```
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Query {
     fields: Vec<String>,
@@ -151,7 +151,9 @@ impl Query {
     }
 
     /// Adds fields to return: names, dot paths into relations (`author.name`), wildcards (`*`,
-    /// `author.*`) and functions (`year(date)`, `count(comments)`).
+    /// `author.*`) and functions (`year(date)`, `count(comments)`). A name Directus would read
+    /// as something else is refused when the query is encoded (see
+    /// [names that cannot be expressed](Query#names-that-cannot-be-expressed)).
     ///
     /// ```
     /// # use directus_proto::Query;
@@ -206,7 +208,7 @@ impl Query {
 
     /// Adds a sort key; earlier keys sort first. Dot paths and aggregate aliases are allowed.
     /// The direction is `order`: a `field` beginning with `-` is refused when the query is
-    /// encoded (see [names that cannot be expressed](self#names-that-cannot-be-expressed)).
+    /// encoded (see [names that cannot be expressed](Query#names-that-cannot-be-expressed)).
     ///
     /// ```
     /// # use directus_proto::{Order, Query};
@@ -298,7 +300,8 @@ impl Query {
         self
     }
 
-    /// Groups aggregate rows by fields or date functions (`year(date)`).
+    /// Groups aggregate rows by fields or date functions (`year(date)`). Names are checked as
+    /// [`Query::fields`]'s are.
     ///
     /// ```
     /// # use directus_proto::{Agg, Query};
@@ -436,7 +439,7 @@ impl Query {
     }
 
     /// Refuses the names Directus would read as something else in its comma-separated lists
-    /// (see [names that cannot be expressed](self#names-that-cannot-be-expressed)).
+    /// (see [names that cannot be expressed](Query#names-that-cannot-be-expressed)).
     fn check_names(&self) -> Result<(), Error> {
         for field in &self.fields {
             list_name("fields", field)?;
