@@ -47,6 +47,10 @@
 //! A hand-written [`F::raw`] filter cannot be negated: [`Filter::to_value`] answers
 //! [`FilterError::CannotNegate`] rather than guess.
 //!
+//! Directus turns the strings `"true"`, `"false"`, `"null"` and `"NULL"` anywhere in a filter
+//! into `true`, `false` and `null` before it runs it, so `F::eq("name", "null")` means
+//! `name IS NULL` on the server, not the text `null`; no filter can match those four texts.
+//!
 //! # Limits
 //!
 //! Filters are often built from input, so no input may make an operation on them (rendering,
