@@ -336,7 +336,7 @@ impl Filter {
     }
 }
 
-/// The tree, with `!` shown as `Not(..)`. Never shows more than the [limits](self#limits) allow.
+/// The tree, with `!` shown as `Not(..)`.
 impl fmt::Debug for Filter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.negated {
