@@ -151,9 +151,13 @@ pub enum FilterError {
 /// The deepest nesting of `&`, `|`, [`F::some`] and [`F::none`] a [`Filter`] may have (a
 /// condition alone is one level; `!` and flattened chains like `a & b & c` add none).
 ///
-/// Past it, the combined filter holds [`FilterError::TooDeep`] instead of its parts. Directus
-/// itself joins at most `MAX_RELATIONAL_DEPTH` (default 10) relations, and hand-written filters
-/// rarely nest past a handful of levels.
+/// Past it, the combined filter holds [`FilterError::TooDeep`] instead of its parts. The limit
+/// applies to the filter as sent: the `_and` that joins several [`Query::filter`] calls (or a
+/// write's filter with its handle's) counts as one more level. Directus itself joins at most
+/// `MAX_RELATIONAL_DEPTH` (default 10) relations, and hand-written filters rarely nest past a
+/// handful of levels.
+///
+/// [`Query::filter`]: crate::Query::filter
 ///
 /// ```
 /// use directus_proto::filter::{F, FilterError, MAX_DEPTH};
