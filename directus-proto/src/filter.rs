@@ -46,6 +46,38 @@
 //!
 //! A hand-written [`F::raw`] filter cannot be negated: [`Filter::to_value`] answers
 //! [`FilterError::CannotNegate`] rather than guess.
+//!
+//! Directus turns the strings `"true"`, `"false"`, `"null"` and `"NULL"` anywhere in a filter
+//! into `true`, `false` and `null` before it runs it, so `F::eq("name", "null")` means
+//! `name IS NULL` on the server, not the text `null`; no filter can match those four texts.
+//!
+//! # Limits
+//!
+//! Filters are often built from input, so no input may make an operation on them (rendering,
+//! `clone`, `Debug`, `==`, `drop`) exhaust the stack. Three documented limits, far above any
+//! real filter, keep every filter small enough for that; past one, the filter holds a typed
+//! error instead of its parts, and [`Filter::to_value`] (so a request built with it) answers it:
+//!
+//! - [`MAX_DEPTH`] levels of `&`, `|`, [`F::some`] and [`F::none`] nesting
+//!   ([`FilterError::TooDeep`]; `!` costs nothing, and flattened chains such as `a & b & c`
+//!   are one level);
+//! - [`MAX_PATH_SEGMENTS`] segments in a dotted field path ([`FilterError::TooManySegments`]);
+//! - [`MAX_VALUE_DEPTH`] nested arrays / objects in a value or a raw filter
+//!   ([`FilterError::ValueTooDeep`]).
+//!
+//! ```
+//! use directus_proto::filter::{F, FilterError, MAX_DEPTH};
+//!
+//! let mut f = F::eq("a", 1);
+//! for i in 0..10_000 {
+//!     f = F::some("items", !f | F::eq("b", i));
+//! }
+//! assert_eq!(f.to_value(), Err(FilterError::TooDeep { limit: MAX_DEPTH }));
+//! ```
+//!
+//! A field path segment that begins with `_` cannot be expressed: Directus reads every such key
+//! as an operator (`_and`, `_or`, `_eq`, `_some`, ...), so [`Filter::to_value`] answers
+//! [`FilterError::InvalidField`] for it.
 
 use std::fmt;
 use std::ops::{BitAnd, BitOr, Not};
@@ -95,13 +127,89 @@ pub enum FilterError {
     /// `Filter::all([])`), and Directus filters cannot express "nothing".
     #[error("the filter can never match (an empty `any`), which Directus cannot express")]
     MatchesNothing,
+    /// `&`, `|`, [`F::some`] and [`F::none`] nest deeper than [`MAX_DEPTH`] levels.
+    #[error("the filter nests deeper than {limit} levels of and / or / some / none")]
+    TooDeep {
+        /// The limit, [`MAX_DEPTH`].
+        limit: usize,
+    },
+    /// A dotted field path has more than [`MAX_PATH_SEGMENTS`] segments.
+    #[error("a field path has more than {limit} segments")]
+    TooManySegments {
+        /// The limit, [`MAX_PATH_SEGMENTS`].
+        limit: usize,
+    },
+    /// A value (or a raw filter, or a query's `deep`) nests more than [`MAX_VALUE_DEPTH`] arrays
+    /// and objects.
+    #[error("a JSON value nests more than {limit} arrays and objects")]
+    ValueTooDeep {
+        /// The limit, [`MAX_VALUE_DEPTH`].
+        limit: usize,
+    },
 }
+
+/// The deepest nesting of `&`, `|`, [`F::some`] and [`F::none`] a [`Filter`] may have (a
+/// condition alone is one level; `!` and flattened chains like `a & b & c` add none).
+///
+/// Past it, the combined filter holds [`FilterError::TooDeep`] instead of its parts. The limit
+/// applies to the filter as sent: the `_and` that joins several [`Query::filter`] calls (or a
+/// write's filter with its handle's) counts as one more level. Directus itself joins at most
+/// `MAX_RELATIONAL_DEPTH` (default 10) relations, and hand-written filters rarely nest past a
+/// handful of levels.
+///
+/// [`Query::filter`]: crate::Query::filter
+///
+/// ```
+/// use directus_proto::filter::{F, FilterError, MAX_DEPTH};
+///
+/// let mut f = F::eq("a", 1);
+/// for _ in 1..MAX_DEPTH {
+///     f = F::some("r", f);
+/// }
+/// assert!(f.to_value().is_ok());
+/// assert_eq!(F::some("r", f).to_value(), Err(FilterError::TooDeep { limit: MAX_DEPTH }));
+/// ```
+pub const MAX_DEPTH: usize = 128;
+
+/// The most segments a dotted field path (`"author.address.city"`) may have; each becomes a
+/// nested JSON object. Past it, [`Filter::to_value`] answers [`FilterError::TooManySegments`].
+///
+/// ```
+/// use directus_proto::filter::{F, FilterError, MAX_PATH_SEGMENTS};
+///
+/// let path = vec!["a"; MAX_PATH_SEGMENTS + 1].join(".");
+/// assert_eq!(
+///     F::eq(path, 1).to_value(),
+///     Err(FilterError::TooManySegments { limit: MAX_PATH_SEGMENTS })
+/// );
+/// ```
+pub const MAX_PATH_SEGMENTS: usize = 64;
+
+/// The most arrays and objects a JSON value given to a filter ([`F::eq`], [`F::raw`], ...) may
+/// nest. A deeper value is refused when the filter is made ([`FilterError::ValueTooDeep`]) and
+/// taken apart without recursion.
+///
+/// ```
+/// use directus_proto::filter::{F, FilterError, MAX_VALUE_DEPTH};
+/// use serde_json::Value;
+///
+/// let mut value = Value::from(1);
+/// for _ in 0..=MAX_VALUE_DEPTH {
+///     value = Value::Array(vec![value]);
+/// }
+/// assert_eq!(
+///     F::eq("a", value).to_value(),
+///     Err(FilterError::ValueTooDeep { limit: MAX_VALUE_DEPTH })
+/// );
+/// ```
+pub const MAX_VALUE_DEPTH: usize = 128;
 
 /// A Directus filter rule: a tree of conditions combined with and / or / not.
 ///
 /// Build one with [`F`], combine with `&`, `|`, `!`, render with [`Filter::to_value`].
 /// Equality (`PartialEq`) is structural: `!F::eq("a", 1)` and `F::neq("a", 1)` render the same
-/// JSON but are different trees.
+/// JSON but are different trees. Every filter stays within the [limits](self#limits), so no
+/// operation on one can exhaust the stack.
 ///
 /// ```
 /// use directus_proto::filter::{F, Filter};
@@ -113,8 +221,14 @@ pub enum FilterError {
 ///     json!({"_or": [{"year(date)": {"_gt": 2000}}, {"date": {"_null": true}}]})
 /// );
 /// ```
-#[derive(Clone, Debug, PartialEq)]
-pub struct Filter(Node);
+#[derive(Clone, PartialEq)]
+pub struct Filter {
+    node: Node,
+    /// `!` is a flag, not a node: it costs no depth and `!!f` is `f` again.
+    negated: bool,
+    /// The nesting of `node`: 1 for a leaf, never more than [`MAX_DEPTH`].
+    depth: usize,
+}
 
 #[derive(Clone, Debug, PartialEq)]
 enum Node {
@@ -126,12 +240,159 @@ enum Node {
     Rel {
         relation: String,
         quant: Quant,
-        filter: Box<Node>,
+        filter: Box<Filter>,
     },
-    And(Vec<Node>),
-    Or(Vec<Node>),
-    Not(Box<Node>),
+    And(Vec<Filter>),
+    Or(Vec<Filter>),
     Raw(Value),
+    /// A filter that broke a limit: its parts were dropped and only the error is kept.
+    Invalid(FilterError),
+}
+
+impl Filter {
+    fn leaf(node: Node) -> Filter {
+        Filter {
+            node,
+            negated: false,
+            depth: 1,
+        }
+    }
+
+    fn invalid(err: FilterError) -> Filter {
+        Filter::leaf(Node::Invalid(err))
+    }
+
+    fn is_invalid(&self) -> bool {
+        matches!(self.node, Node::Invalid(_))
+    }
+
+    /// A node one level above children at most `child_depth` deep, or
+    /// [`FilterError::TooDeep`] (the children are dropped, each within the limit).
+    fn nested(node: Node, child_depth: usize) -> Filter {
+        let depth = child_depth.saturating_add(1);
+        if depth > MAX_DEPTH {
+            return Filter::invalid(FilterError::TooDeep { limit: MAX_DEPTH });
+        }
+        Filter {
+            node,
+            negated: false,
+            depth,
+        }
+    }
+
+    /// A leaf holding a user's JSON value, or [`FilterError::ValueTooDeep`].
+    fn with_value(value: Value, node: impl FnOnce(Value) -> Node) -> Filter {
+        match check_value_depth(value) {
+            Ok(value) => Filter::leaf(node(value)),
+            Err(err) => Filter::invalid(err),
+        }
+    }
+
+    /// `_and` (`is_and`) or `_or` of `filters`, flattening same-kind children; an invalid
+    /// child makes the whole invalid.
+    fn join(is_and: bool, filters: impl IntoIterator<Item = Filter>) -> Filter {
+        let mut out = Vec::new();
+        for f in filters {
+            if f.is_invalid() {
+                return f;
+            }
+            match f {
+                Filter {
+                    node: Node::And(children),
+                    negated: false,
+                    ..
+                } if is_and => out.extend(children),
+                Filter {
+                    node: Node::Or(children),
+                    negated: false,
+                    ..
+                } if !is_and => out.extend(children),
+                other => out.push(other),
+            }
+        }
+        match <[Filter; 1]>::try_from(out) {
+            Ok([only]) => only,
+            Err(out) => {
+                let depth = out.iter().map(|f| f.depth).max().unwrap_or(0);
+                let node = if is_and {
+                    Node::And(out)
+                } else {
+                    Node::Or(out)
+                };
+                Filter::nested(node, depth)
+            }
+        }
+    }
+
+    fn quantified(relation: String, quant: Quant, filter: Filter) -> Filter {
+        if filter.is_invalid() {
+            return filter;
+        }
+        let depth = filter.depth;
+        Filter::nested(
+            Node::Rel {
+                relation,
+                quant,
+                filter: Box::new(filter),
+            },
+            depth,
+        )
+    }
+}
+
+/// The tree, with `!` shown as `Not(..)`.
+impl fmt::Debug for Filter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.negated {
+            f.debug_tuple("Not").field(&self.node).finish()
+        } else {
+            fmt::Debug::fmt(&self.node, f)
+        }
+    }
+}
+
+/// Counts how deep `value` nests without recursion; a value past [`MAX_VALUE_DEPTH`] is taken
+/// apart without recursion too (serde_json's own `drop` would recurse) and refused.
+pub(crate) fn check_value_depth(value: Value) -> Result<Value, FilterError> {
+    if value_depth_within(&value, MAX_VALUE_DEPTH) {
+        return Ok(value);
+    }
+    dispose(value);
+    Err(FilterError::ValueTooDeep {
+        limit: MAX_VALUE_DEPTH,
+    })
+}
+
+/// Whether `value` nests at most `limit` arrays and objects.
+fn value_depth_within(value: &Value, limit: usize) -> bool {
+    if !matches!(value, Value::Array(_) | Value::Object(_)) {
+        return true;
+    }
+    let mut stack = vec![(value, 0usize)];
+    while let Some((value, depth)) = stack.pop() {
+        let children: Box<dyn Iterator<Item = &Value>> = match value {
+            Value::Array(items) => Box::new(items.iter()),
+            Value::Object(map) => Box::new(map.values()),
+            _ => continue,
+        };
+        if depth >= limit {
+            return false;
+        }
+        stack.extend(children.map(|child| (child, depth + 1)));
+    }
+    true
+}
+
+/// Drops a value of any depth with a heap stack instead of recursion.
+fn dispose(value: Value) {
+    let mut stack = vec![value];
+    while let Some(value) = stack.pop() {
+        match value {
+            Value::Array(items) => stack.extend(items),
+            Value::Object(map) => stack.extend(map.into_iter().map(|(_, v)| v)),
+            _ => {}
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -239,11 +500,8 @@ impl fmt::Display for Op {
 pub struct F;
 
 fn cond(field: impl Into<String>, op: Op, value: Value) -> Filter {
-    Filter(Node::Cond {
-        path: field.into(),
-        op,
-        value,
-    })
+    let path = field.into();
+    Filter::with_value(value, |value| Node::Cond { path, op, value })
 }
 
 fn list<V: Into<Value>>(values: impl IntoIterator<Item = V>) -> Value {
@@ -399,11 +657,7 @@ impl F {
     /// );
     /// ```
     pub fn some(relation: impl Into<String>, filter: Filter) -> Filter {
-        Filter(Node::Rel {
-            relation: relation.into(),
-            quant: Quant::Some,
-            filter: Box::new(filter.0),
-        })
+        Filter::quantified(relation.into(), Quant::Some, filter)
     }
 
     /// `_none`: no row of the one-to-many or many-to-many `relation` matches `filter`.
@@ -421,11 +675,7 @@ impl F {
     /// );
     /// ```
     pub fn none(relation: impl Into<String>, filter: Filter) -> Filter {
-        Filter(Node::Rel {
-            relation: relation.into(),
-            quant: Quant::None,
-            filter: Box::new(filter.0),
-        })
+        Filter::quantified(relation.into(), Quant::None, filter)
     }
 
     /// A filter written by hand, passed through unchanged. It must be a JSON object.
@@ -448,7 +698,7 @@ impl F {
     /// assert!((!F::raw(json!({"a": {"_eq": 1}}))).to_value().is_err());
     /// ```
     pub fn raw(filter: Value) -> Filter {
-        Filter(Node::Raw(filter))
+        Filter::with_value(filter, Node::Raw)
     }
 }
 
@@ -466,17 +716,7 @@ impl Filter {
     /// assert_eq!(Filter::all([]).to_value().unwrap(), json!({}));
     /// ```
     pub fn all(filters: impl IntoIterator<Item = Filter>) -> Filter {
-        let mut out = Vec::new();
-        for f in filters {
-            match f.0 {
-                Node::And(children) => out.extend(children),
-                other => out.push(other),
-            }
-        }
-        match <[Node; 1]>::try_from(out) {
-            Ok([only]) => Filter(only),
-            Err(out) => Filter(Node::And(out)),
-        }
+        Filter::join(true, filters)
     }
 
     /// At least one of `filters` must match (`_or`). Nested `any`s are flattened into one list;
@@ -496,17 +736,7 @@ impl Filter {
     /// assert_eq!(Filter::any([]).to_value(), Err(FilterError::MatchesNothing));
     /// ```
     pub fn any(filters: impl IntoIterator<Item = Filter>) -> Filter {
-        let mut out = Vec::new();
-        for f in filters {
-            match f.0 {
-                Node::Or(children) => out.extend(children),
-                other => out.push(other),
-            }
-        }
-        match <[Node; 1]>::try_from(out) {
-            Ok([only]) => Filter(only),
-            Err(out) => Filter(Node::Or(out)),
-        }
+        Filter::join(false, filters)
     }
 
     /// Both `self` and `other` must match; the same as `self & other`.
@@ -546,9 +776,10 @@ impl Filter {
     /// # Errors
     ///
     /// [`FilterError::CannotNegate`] for a negated raw filter, [`FilterError::InvalidField`] for
-    /// a malformed field path, [`FilterError::QuantifierPath`] for a dotted `_some`/`_none`
-    /// relation, [`FilterError::RawNotObject`], and [`FilterError::MatchesNothing`] when the
-    /// whole filter reduces to an empty `any`.
+    /// a malformed field path (or a segment beginning with `_`, which Directus would read as an
+    /// operator), [`FilterError::QuantifierPath`] for a dotted `_some`/`_none` relation,
+    /// [`FilterError::RawNotObject`], [`FilterError::MatchesNothing`] when the whole filter
+    /// reduces to an empty `any`, and the errors of the [limits](self#limits).
     ///
     /// ```
     /// use directus_proto::filter::F;
@@ -561,7 +792,7 @@ impl Filter {
     /// );
     /// ```
     pub fn to_value(&self) -> Result<Value, FilterError> {
-        match normalize(&self.0, false)? {
+        match normalize(self, false)? {
             Norm::Const(true) => Ok(Value::Object(Map::new())),
             Norm::Const(false) => Err(FilterError::MatchesNothing),
             Norm::Leaf(v) => Ok(v),
@@ -594,9 +825,12 @@ impl Not for Filter {
     type Output = Filter;
 
     fn not(self) -> Filter {
-        match self.0 {
-            Node::Not(inner) => Filter(*inner),
-            other => Filter(Node::Not(Box::new(other))),
+        if self.is_invalid() {
+            return self;
+        }
+        Filter {
+            negated: !self.negated,
+            ..self
         }
     }
 }
@@ -686,8 +920,10 @@ fn tagged(key: &str, items: Vec<Value>) -> Value {
     Value::Object(m)
 }
 
-fn normalize(node: &Node, negated: bool) -> Result<Norm, FilterError> {
-    match node {
+/// Renders `filter` (negated when `negated`); recursion is bounded by [`MAX_DEPTH`].
+fn normalize(filter: &Filter, negated: bool) -> Result<Norm, FilterError> {
+    let negated = negated != filter.negated;
+    match &filter.node {
         Node::Cond { path, op, value } => {
             let op = if negated {
                 op.twin().ok_or_else(|| FilterError::CannotNegate {
@@ -731,7 +967,7 @@ fn normalize(node: &Node, negated: bool) -> Result<Norm, FilterError> {
         }
         Node::And(children) => combine(!negated, children, negated),
         Node::Or(children) => combine(negated, children, negated),
-        Node::Not(inner) => normalize(inner, !negated),
+        Node::Invalid(err) => Err(err.clone()),
         Node::Raw(value) => {
             if negated {
                 return Err(FilterError::CannotNegate {
@@ -751,7 +987,7 @@ fn normalize(node: &Node, negated: bool) -> Result<Norm, FilterError> {
 
 /// Combines children (each normalized with `negated`) into a conjunction (`is_and`) or a
 /// disjunction, flattening same-kind lists and folding constants.
-fn combine(is_and: bool, children: &[Node], negated: bool) -> Result<Norm, FilterError> {
+fn combine(is_and: bool, children: &[Filter], negated: bool) -> Result<Norm, FilterError> {
     let mut items = Vec::with_capacity(children.len());
     for child in children {
         match normalize(child, negated)? {
@@ -785,7 +1021,9 @@ fn json_type(v: &Value) -> &'static str {
     }
 }
 
-/// Splits a field path on the dots that are not inside parentheses.
+/// Splits a field path on the dots that are not inside parentheses, at most
+/// [`MAX_PATH_SEGMENTS`] of them, none empty or beginning with `_` (Directus reads such a key as
+/// an operator: `_and`, `_or`, `_eq`, `_some`, ...).
 fn split_path(path: &str) -> Result<Vec<&str>, FilterError> {
     let invalid = |reason| FilterError::InvalidField {
         path: path.to_owned(),
@@ -803,6 +1041,11 @@ fn split_path(path: &str) -> Result<Vec<&str>, FilterError> {
                     .ok_or_else(|| invalid("unbalanced parentheses"))?
             }
             '.' if depth == 0 => {
+                if segments.len() + 1 >= MAX_PATH_SEGMENTS {
+                    return Err(FilterError::TooManySegments {
+                        limit: MAX_PATH_SEGMENTS,
+                    });
+                }
                 segments.push(&path[start..i]);
                 start = i + 1;
             }
@@ -815,6 +1058,11 @@ fn split_path(path: &str) -> Result<Vec<&str>, FilterError> {
     segments.push(&path[start..]);
     if segments.iter().any(|s| s.is_empty()) {
         return Err(invalid("empty field name"));
+    }
+    if segments.iter().any(|s| s.starts_with('_')) {
+        return Err(invalid(
+            "a field name beginning with `_` would be read by Directus as an operator",
+        ));
     }
     Ok(segments)
 }
@@ -1199,12 +1447,12 @@ mod tests {
             8 => (field, idx, any::<i32>()).prop_map(|(field, i, n)| {
                 let (template, ..) = all_operators().swap_remove(i);
                 // Re-target the sample operator at a random field and value.
-                match template.0 {
+                match template.node {
                     Node::Cond { op, value, .. } => {
                         let value = if value.is_array() { json!([n, n]) } else if value.is_boolean() { value } else { json!(n) };
-                        Filter(Node::Cond { path: field.to_owned(), op, value })
+                        Filter::leaf(Node::Cond { path: field.to_owned(), op, value })
                     }
-                    other => Filter(other),
+                    _ => template,
                 }
             }),
             1 => Just(F::raw(json!({"r": {"_regex": "x"}}))),

@@ -445,6 +445,9 @@ impl<T: DeserializeOwned> Items<T> {
     /// sets none), starting at its `page` (or else its `offset`). Sort on a unique field for a
     /// stable order.
     ///
+    /// An offset that does not fit in a `u64` (a huge `page`, or an offset near `u64::MAX` that
+    /// grows past it) is never wrapped: [`Pager::next_read`] answers [`Error::InvalidInput`].
+    ///
     /// ```
     /// # use directus_proto::{BaseUrl, Items, Query};
     /// let base = BaseUrl::parse("http://localhost").unwrap();
@@ -463,8 +466,8 @@ impl<T: DeserializeOwned> Items<T> {
         };
         // `page` counts from 1 in pages of `limit` and, as in Directus, wins over `offset`.
         let offset = match self.query.page_value() {
-            Some(page) => page.saturating_sub(1) * page_size,
-            None => self.query.offset_value().unwrap_or(0),
+            Some(page) => page.saturating_sub(1).checked_mul(page_size),
+            None => Some(self.query.offset_value().unwrap_or(0)),
         };
         Pager {
             items: self.clone(),
@@ -485,30 +488,44 @@ fn to_value<B: Serialize + ?Sized>(body: &B) -> Result<Value, Error> {
 pub struct Pager<T = Value> {
     items: Items<T>,
     page_size: u64,
-    offset: u64,
+    /// The next offset; `None` once it no longer fits in a `u64`.
+    offset: Option<u64>,
     done: bool,
 }
 
 impl<T: DeserializeOwned> Pager<T> {
     /// The read of the next page, or `None` when the last page was short.
     ///
+    /// # Errors
+    ///
+    /// The request's own errors, and [`Error::InvalidInput`] when the offset of the next page
+    /// does not fit in a `u64`.
+    ///
     /// ```
-    /// # use directus_proto::{BaseUrl, Items};
+    /// # use directus_proto::{BaseUrl, Error, Items, Query};
     /// let base = BaseUrl::parse("http://localhost").unwrap();
     /// let mut pager = Items::<serde_json::Value>::new("a").pages();
     /// assert!(pager.next_read(&base).is_some());
+    ///
+    /// let huge = Items::<serde_json::Value>::new("a").with_query(Query::new().page(1 << 60));
+    /// assert!(matches!(huge.pages().next_read(&base), Some(Err(Error::InvalidInput(_)))));
     /// ```
     pub fn next_read(&self, base: &BaseUrl) -> Option<Result<Operation<Page<T>>, Error>> {
         if self.done {
             return None;
         }
+        let Some(offset) = self.offset else {
+            return Some(Err(Error::invalid(
+                "the offset of the next page does not fit in a u64",
+            )));
+        };
         let query = self
             .items
             .query
             .clone()
             .limit(u32::try_from(self.page_size).unwrap_or(u32::MAX))
             .without_page()
-            .offset(self.offset);
+            .offset(offset);
         Some(self.items.clone().with_query(query).read(base))
     }
 
@@ -522,8 +539,9 @@ impl<T: DeserializeOwned> Pager<T> {
     /// assert!(pager.next_read(&base).is_none());
     /// ```
     pub fn received(&mut self, count: usize) {
-        self.offset += count as u64;
-        if (count as u64) < self.page_size {
+        let count = u64::try_from(count).unwrap_or(u64::MAX);
+        self.offset = self.offset.and_then(|offset| offset.checked_add(count));
+        if count < self.page_size {
             self.done = true;
         }
     }

@@ -9,7 +9,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::aggregate::{Agg, Aggregate};
-use crate::filter::Filter;
+use crate::filter::{self, Filter, FilterError};
 use crate::{Error, url};
 
 /// Sort direction.
@@ -102,19 +102,38 @@ impl ExportFormat {
 ///      &sort=-price&limit=10&meta=total_count%2Cfilter_count"
 /// );
 /// ```
+///
+/// # Names that cannot be expressed
+///
+/// Directus splits `fields`, `sort` and `groupBy` on the commas outside parentheses (also in a
+/// `SEARCH` body), trims each name, and reads a leading `-` in `sort` as "descending". A name
+/// that would change the list is refused when the query is encoded (so `read()` and friends
+/// answer [`Error::InvalidInput`]) rather than sent: an empty name, white space at either end,
+/// a comma outside parentheses, unbalanced parentheses, and a sort field beginning with `-`
+/// (say [`Order::Desc`] instead).
+///
+/// ```
+/// use directus_proto::{Error, Order, Query};
+///
+/// assert!(matches!(Query::new().fields(["id,password"]).to_query_string(), Err(Error::InvalidInput(_))));
+/// assert!(matches!(Query::new().sort("-price", Order::Asc).to_json(), Err(Error::InvalidInput(_))));
+/// // Commas inside a function's parentheses are part of the name.
+/// assert!(Query::new().fields(["json(data, a.b)"]).to_query_string().is_ok());
+/// ```
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Query {
     fields: Vec<String>,
     filters: Vec<Filter>,
     search: Option<String>,
-    sort: Vec<String>,
+    sort: Vec<(String, Order)>,
     limit: Option<i64>,
     offset: Option<u64>,
     page: Option<u64>,
     meta: Vec<MetaCount>,
     aggregate: Aggregate,
     group_by: Vec<String>,
-    deep: Option<Value>,
+    /// The `deep` value, or the error its depth gave (checked without recursion when set).
+    deep: Option<Result<Value, FilterError>>,
     alias: Map<String, Value>,
     version: Option<String>,
     export: Option<ExportFormat>,
@@ -132,7 +151,9 @@ impl Query {
     }
 
     /// Adds fields to return: names, dot paths into relations (`author.name`), wildcards (`*`,
-    /// `author.*`) and functions (`year(date)`, `count(comments)`).
+    /// `author.*`) and functions (`year(date)`, `count(comments)`). A name Directus would read
+    /// as something else is refused when the query is encoded (see
+    /// [names that cannot be expressed](Query#names-that-cannot-be-expressed)).
     ///
     /// ```
     /// # use directus_proto::Query;
@@ -186,6 +207,8 @@ impl Query {
     }
 
     /// Adds a sort key; earlier keys sort first. Dot paths and aggregate aliases are allowed.
+    /// The direction is `order`: a `field` beginning with `-` is refused when the query is
+    /// encoded (see [names that cannot be expressed](Query#names-that-cannot-be-expressed)).
     ///
     /// ```
     /// # use directus_proto::{Order, Query};
@@ -193,11 +216,7 @@ impl Query {
     /// assert_eq!(q.to_query_string().unwrap(), "sort=author.name");
     /// ```
     pub fn sort(mut self, field: impl Into<String>, order: Order) -> Self {
-        let field = field.into();
-        self.sort.push(match order {
-            Order::Asc => field,
-            Order::Desc => format!("-{field}"),
-        });
+        self.sort.push((field.into(), order));
         self
     }
 
@@ -281,7 +300,8 @@ impl Query {
         self
     }
 
-    /// Groups aggregate rows by fields or date functions (`year(date)`).
+    /// Groups aggregate rows by fields or date functions (`year(date)`). Names are checked as
+    /// [`Query::fields`]'s are.
     ///
     /// ```
     /// # use directus_proto::{Agg, Query};
@@ -299,13 +319,17 @@ impl Query {
 
     /// Nested query parameters for relations, as Directus's `deep` JSON (keys prefixed `_`).
     ///
+    /// A value nesting more than [`MAX_VALUE_DEPTH`](crate::filter::MAX_VALUE_DEPTH) arrays and
+    /// objects is dropped here (without recursion) and the query answers
+    /// [`FilterError::ValueTooDeep`] when encoded.
+    ///
     /// ```
     /// # use directus_proto::Query;
     /// let q = Query::new().deep(serde_json::json!({"products": {"_limit": 1}}));
     /// assert_eq!(q.to_query_string().unwrap(), "deep=%7B%22products%22%3A%7B%22_limit%22%3A1%7D%7D");
     /// ```
     pub fn deep(mut self, deep: Value) -> Self {
-        self.deep = Some(deep);
+        self.deep = Some(filter::check_value_depth(deep));
         self
     }
 
@@ -394,8 +418,51 @@ impl Query {
         self.offset
     }
 
+    /// The sort keys as Directus reads them: `-` before a descending one.
+    fn sort_keys(&self) -> Vec<String> {
+        self.sort
+            .iter()
+            .map(|(field, order)| match order {
+                Order::Asc => field.clone(),
+                Order::Desc => format!("-{field}"),
+            })
+            .collect()
+    }
+
+    /// The `deep` value, or the error its depth gave.
+    fn deep_value(&self) -> Result<Option<&Value>, Error> {
+        match &self.deep {
+            None => Ok(None),
+            Some(Ok(deep)) => Ok(Some(deep)),
+            Some(Err(err)) => Err(err.clone().into()),
+        }
+    }
+
+    /// Refuses the names Directus would read as something else in its comma-separated lists
+    /// (see [names that cannot be expressed](Query#names-that-cannot-be-expressed)).
+    fn check_names(&self) -> Result<(), Error> {
+        for field in &self.fields {
+            list_name("fields", field)?;
+        }
+        for (field, _) in &self.sort {
+            list_name("sort", field)?;
+            if field.starts_with('-') {
+                return Err(Error::invalid(format!(
+                    "the sort field {} begins with `-`, which Directus reads as descending: \
+                     give the name without it and Order::Desc",
+                    shown(field)
+                )));
+            }
+        }
+        for field in &self.group_by {
+            list_name("groupBy", field)?;
+        }
+        Ok(())
+    }
+
     /// The parameters in wire order, values not yet percent-encoded.
     fn pairs(&self) -> Result<Vec<(&'static str, String)>, Error> {
+        self.check_names()?;
         let mut pairs = Vec::new();
         if !self.fields.is_empty() {
             pairs.push(("fields", self.fields.join(",")));
@@ -407,7 +474,7 @@ impl Query {
             pairs.push(("search", search.clone()));
         }
         if !self.sort.is_empty() {
-            pairs.push(("sort", self.sort.join(",")));
+            pairs.push(("sort", self.sort_keys().join(",")));
         }
         if let Some(limit) = self.limit {
             pairs.push(("limit", limit.to_string()));
@@ -428,7 +495,7 @@ impl Query {
         if !self.group_by.is_empty() {
             pairs.push(("groupBy", self.group_by.join(",")));
         }
-        if let Some(deep) = &self.deep {
+        if let Some(deep) = self.deep_value()? {
             pairs.push(("deep", deep.to_string()));
         }
         if !self.alias.is_empty() {
@@ -469,6 +536,7 @@ impl Query {
     /// );
     /// ```
     pub fn to_json(&self) -> Result<Value, Error> {
+        self.check_names()?;
         let mut query = Map::new();
         if !self.fields.is_empty() {
             query.insert("fields".into(), json!(self.fields));
@@ -480,7 +548,7 @@ impl Query {
             query.insert("search".into(), json!(search));
         }
         if !self.sort.is_empty() {
-            query.insert("sort".into(), json!(self.sort));
+            query.insert("sort".into(), json!(self.sort_keys()));
         }
         if let Some(limit) = self.limit {
             query.insert("limit".into(), json!(limit));
@@ -501,7 +569,7 @@ impl Query {
         if !self.group_by.is_empty() {
             query.insert("groupBy".into(), json!(self.group_by));
         }
-        if let Some(deep) = &self.deep {
+        if let Some(deep) = self.deep_value()? {
             query.insert("deep".into(), deep.clone());
         }
         if !self.alias.is_empty() {
@@ -514,6 +582,52 @@ impl Query {
             query.insert("export".into(), json!(export.as_str()));
         }
         Ok(json!({ "query": query }))
+    }
+}
+
+/// Refuses a name that Directus's list splitting (commas outside parentheses, then a trim)
+/// would not read back as exactly itself.
+fn list_name(param: &str, name: &str) -> Result<(), Error> {
+    let bad = |why: &str| {
+        Err(Error::invalid(format!(
+            "the name {} in `{param}` {why}",
+            shown(name)
+        )))
+    };
+    if name.is_empty() {
+        return bad("is empty");
+    }
+    // Directus trims each name (JavaScript's `trim`, which also removes U+FEFF).
+    let space = |c: char| c.is_whitespace() || c == '\u{feff}';
+    if name.starts_with(space) || name.ends_with(space) {
+        return bad("begins or ends with white space, which Directus trims");
+    }
+    let mut depth = 0usize;
+    for c in name.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => match depth.checked_sub(1) {
+                Some(d) => depth = d,
+                None => return bad("has unbalanced parentheses"),
+            },
+            ',' if depth == 0 => {
+                return bad("has a comma outside parentheses, which Directus reads as a list");
+            }
+            _ => {}
+        }
+    }
+    if depth != 0 {
+        return bad("has unbalanced parentheses");
+    }
+    Ok(())
+}
+
+/// A name for an error message: quoted, and cut short when long.
+fn shown(name: &str) -> String {
+    const MAX: usize = 64;
+    match name.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{:?}...", &name[..cut]),
+        None => format!("{name:?}"),
     }
 }
 

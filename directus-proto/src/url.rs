@@ -65,6 +65,11 @@ impl BaseUrl {
         if uri.authority().is_some_and(|a| a.as_str().contains('@')) {
             return Err(bad("credentials in the URL are not supported"));
         }
+        // `http::Uri` keeps any digits (or none) after the `:`; a client cannot connect there.
+        let port = uri.authority().and_then(|a| a.as_str().rsplit_once(':'));
+        if port.is_some_and(|(_, port)| !port.contains(']') && port.parse::<u16>().is_err()) {
+            return Err(bad("the port is not a number from 0 to 65535"));
+        }
         if uri.query().is_some() || url.contains('#') {
             return Err(bad("a query or fragment is not allowed"));
         }
@@ -132,8 +137,15 @@ mod tests {
             "/relative",
             "http://u:p@host",
             "http://h/#f",
+            "http://h:",
+            "http://h:65536",
+            "http://[::1]:",
+            "http://h:x",
         ] {
             assert!(BaseUrl::parse(bad).is_err(), "{bad}");
+        }
+        for good in ["http://[::1]", "http://h:0", "https://h:65535/x"] {
+            assert!(BaseUrl::parse(good).is_ok(), "{good}");
         }
         let base = BaseUrl::parse("http://[::1]:8055/cms//").unwrap();
         assert_eq!(base.as_str(), "http://[::1]:8055/cms");
