@@ -479,8 +479,7 @@ impl<T: DeserializeOwned> Items<T> {
 }
 
 fn to_value<B: Serialize + ?Sized>(body: &B) -> Result<Value, Error> {
-    serde_json::to_value(body)
-        .map_err(|e| Error::invalid(format!("the request body does not serialize: {e}")))
+    crate::json::to_value(body)
 }
 
 /// Lazy pagination state: the next page to read, until a short page ends it.

@@ -37,6 +37,7 @@ pub mod error;
 pub mod files;
 pub mod filter;
 pub mod items;
+pub mod json;
 pub mod media;
 mod model;
 pub mod models;

@@ -87,8 +87,7 @@ impl<T> Operation<T> {
         body: &B,
         parse: Parser<T>,
     ) -> Result<Self, Error> {
-        let body = serde_json::to_vec(body)
-            .map_err(|e| Error::invalid(format!("the request body does not serialize: {e}")))?;
+        let body = crate::json::to_bytes(body)?;
         Self::build(
             base,
             method,
