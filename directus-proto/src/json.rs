@@ -3,8 +3,9 @@
 //! serde serializes nested values by recursion, so a caller's value nested a million levels
 //! deep (easy to build from user input as a `serde_json::Value`) would overflow the stack while
 //! its request is built. Bodies are written through a formatter that counts the nesting and
-//! stops at [`MAX_BODY_DEPTH`] with a typed error, before the recursion goes deeper (below the
-//! 128 levels serde_json parses, so a body always reads back).
+//! stops at [`MAX_BODY_DEPTH`] with a typed error, before the recursion goes deeper. The bound
+//! is far above any real item and above what the deepest filter a query allows renders to
+//! (`filter::MAX_DEPTH` levels of `{"_and": [...]}`), and low enough for a small stack.
 
 use std::io;
 
@@ -15,7 +16,7 @@ use serde_json::ser::{CompactFormatter, Formatter};
 use crate::Error;
 
 /// The deepest nesting of arrays and objects a request body may have.
-pub const MAX_BODY_DEPTH: usize = 100;
+pub const MAX_BODY_DEPTH: usize = 512;
 
 /// A compact formatter that fails past [`MAX_BODY_DEPTH`].
 struct Bounded {
@@ -74,7 +75,7 @@ impl Formatter for Bounded {
 ///
 /// assert_eq!(json::to_bytes(&json!({"a": [1]})).unwrap(), br#"{"a":[1]}"#);
 /// let mut deep = json!(1);
-/// for _ in 0..101 {
+/// for _ in 0..513 {
 ///     deep = json!([deep]);
 /// }
 /// assert!(json::to_bytes(&deep).is_err());
@@ -94,8 +95,9 @@ pub fn to_bytes<B: Serialize + ?Sized>(body: &B) -> Result<Vec<u8>, Error> {
 /// assert_eq!(json::to_value(&[1, 2]).unwrap(), serde_json::json!([1, 2]));
 /// ```
 pub fn to_value<B: Serialize + ?Sized>(body: &B) -> Result<Value, Error> {
-    let bytes = to_bytes(body)?;
-    serde_json::from_slice(&bytes)
+    // Written once through the bound first: the second, unbounded pass then cannot go deeper.
+    to_bytes(body)?;
+    serde_json::to_value(body)
         .map_err(|e| Error::invalid(format!("the request body does not serialize: {e}")))
 }
 
@@ -115,7 +117,7 @@ mod tests {
                     deep = Value::Array(vec![deep]);
                 }
                 let err = to_bytes(&deep).unwrap_err();
-                assert!(err.to_string().contains("deeper than 100"), "{err}");
+                assert!(err.to_string().contains("deeper than 512"), "{err}");
                 assert!(to_value(&deep).is_err());
                 while let Value::Array(mut inner) = deep {
                     deep = inner.pop().unwrap_or(Value::Null);
