@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use directus_proto::{
     BaseUrl, CacheConfig, Config, Credentials, Error, Exchange, Generation, Item, Items, Operation,
-    Session, Step, auth,
+    RetryPolicy, Session, Step, auth,
 };
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
@@ -71,6 +71,7 @@ pub struct Builder {
     url: String,
     http: Option<Arc<dyn HttpClient>>,
     config: Config,
+    retry: RetryPolicy,
 }
 
 impl std::fmt::Debug for Builder {
@@ -114,6 +115,32 @@ impl Builder {
         self
     }
 
+    /// How calls retry failures: attempts, which failures, backoff with jitter, an overall
+    /// deadline (see [`RetryPolicy`]). The default retries a read once after a transport
+    /// failure or a `429`; a write is never sent twice, whatever the policy says.
+    ///
+    /// ```
+    /// # use directus_async::{Directus, RetryPolicy};
+    /// use std::time::Duration;
+    /// let client = Directus::builder("http://127.0.0.1:8055")
+    ///     .retry(RetryPolicy::new().attempts(4).on_server_errors(true)
+    ///         .backoff(Duration::from_millis(100), Duration::from_secs(2)))
+    ///     .token("t")
+    ///     .unwrap();
+    /// ```
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    fn session(&self, base: BaseUrl, credentials: Option<Credentials>) -> crate::Result<Session> {
+        let session = Session::new(base, credentials)?;
+        session.set_retry_policy(self.retry.clone());
+        // The jitter's randomness: proto draws none of its own.
+        session.seed_jitter(crate::random::bits() as u64);
+        Ok(session)
+    }
+
     /// A client with these credentials, not yet authenticated: email-and-password
     /// credentials log in on the first call.
     ///
@@ -125,6 +152,7 @@ impl Builder {
     /// ```
     pub fn credentials(self, credentials: Option<Credentials>) -> crate::Result<Directus> {
         let base = BaseUrl::parse(&self.url)?;
+        let session = self.session(base, credentials)?;
         let http = match self.http {
             Some(http) => http,
             #[cfg(feature = "reqwest")]
@@ -138,7 +166,7 @@ impl Builder {
         };
         Ok(Directus {
             inner: Arc::new(Inner {
-                session: Session::new(base, credentials)?,
+                session,
                 http,
                 config: self.config,
                 refresh_lane: Mutex::new(()),
@@ -215,6 +243,7 @@ impl Directus {
             url: url.into(),
             http: None,
             config: Config::default(),
+            retry: RetryPolicy::default(),
         }
     }
 
@@ -504,8 +533,8 @@ impl Inner {
     }
 
     /// Runs an exchange, sending its requests with `send` (the plain transport, or one that
-    /// streams a body in or out). A transport failure is retried once when the exchange allows
-    /// it (reads only).
+    /// streams a body in or out). A transport failure goes back to the exchange, which retries
+    /// it by its policy (reads only) or ends with it.
     pub(crate) async fn drive_with<E, F, Fut>(
         self: &Arc<Self>,
         mut exchange: E,
@@ -516,20 +545,22 @@ impl Inner {
         F: FnMut(http::Request<directus_proto::Body>) -> Fut,
         Fut: Future<Output = crate::Result<http::Response<Vec<u8>>>>,
     {
-        let mut answer = None;
+        let mut step = exchange.step(None, Instant::now())?;
         loop {
-            match exchange.step(answer.take(), Instant::now())? {
-                Step::Send(request) => {
-                    answer = Some(match send(request).await {
-                        Err(Error::Transport(err)) => match exchange.retry_after(&err) {
-                            Some(again) => send(again).await?,
-                            None => return Err(Error::Transport(err)),
-                        },
-                        other => other?,
-                    })
+            step = match step {
+                Step::Send(request) => match send(request).await {
+                    Ok(answer) => exchange.step(Some(answer), Instant::now())?,
+                    Err(Error::Transport(err)) => exchange.failed(err, Instant::now())?,
+                    Err(other) => return Err(other),
+                },
+                Step::Refresh(seen) => {
+                    Inner::refresh_after(self, seen).await?;
+                    exchange.step(None, Instant::now())?
                 }
-                Step::Refresh(seen) => Inner::refresh_after(self, seen).await?,
-                Step::Wait(delay) => crate::timer::sleep(delay).await,
+                Step::Wait(delay) => {
+                    crate::timer::sleep(delay).await;
+                    exchange.step(None, Instant::now())?
+                }
                 Step::Done(value) => return Ok(value),
             }
         }

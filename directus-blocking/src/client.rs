@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use directus_proto::{
     BaseUrl, CacheConfig, Config, Credentials, Error, Exchange, Generation, Item, Items, Operation,
-    Session, Step, auth,
+    RetryPolicy, Session, Step, auth,
 };
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -68,6 +68,7 @@ pub struct Builder {
     url: String,
     agent: Option<ureq::Agent>,
     config: Config,
+    retry: RetryPolicy,
 }
 
 impl Builder {
@@ -95,6 +96,32 @@ impl Builder {
         self
     }
 
+    /// How calls retry failures: attempts, which failures, backoff with jitter, an overall
+    /// deadline (see [`RetryPolicy`]). The default retries a read once after a transport
+    /// failure or a `429`; a write is never sent twice, whatever the policy says.
+    ///
+    /// ```
+    /// # use directus_blocking::{Directus, RetryPolicy};
+    /// use std::time::Duration;
+    /// let client = Directus::builder("http://127.0.0.1:8055")
+    ///     .retry(RetryPolicy::new().attempts(4).on_server_errors(true)
+    ///         .backoff(Duration::from_millis(100), Duration::from_secs(2)))
+    ///     .token("t")
+    ///     .unwrap();
+    /// ```
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    fn session(&self, base: BaseUrl, credentials: Option<Credentials>) -> crate::Result<Session> {
+        let session = Session::new(base, credentials)?;
+        session.set_retry_policy(self.retry.clone());
+        // The jitter's randomness: proto draws none of its own.
+        session.seed_jitter(crate::random::bits() as u64);
+        Ok(session)
+    }
+
     /// A client with these credentials, not yet authenticated: email-and-password
     /// credentials log in on the first call.
     ///
@@ -107,6 +134,7 @@ impl Builder {
     /// ```
     pub fn credentials(self, credentials: Option<Credentials>) -> crate::Result<Directus> {
         let base = BaseUrl::parse(&self.url)?;
+        let session = self.session(base, credentials)?;
         let agent = self.agent.unwrap_or_else(|| {
             ureq::Agent::config_builder()
                 .user_agent(concat!("directus-rs/", env!("CARGO_PKG_VERSION")))
@@ -115,7 +143,7 @@ impl Builder {
         });
         Ok(Directus {
             inner: Arc::new(Inner {
-                session: Session::new(base, credentials)?,
+                session,
                 transport: Transport::new(agent, self.config),
                 refresh_lane: Mutex::new(()),
             }),
@@ -185,6 +213,7 @@ impl Directus {
             url: url.into(),
             agent: None,
             config: Config::default(),
+            retry: RetryPolicy::default(),
         }
     }
 
@@ -299,8 +328,8 @@ impl Directus {
     }
 
     /// Runs an exchange, sending its requests with `send` (the plain transport, or one that
-    /// streams a body in or out). A transport failure is retried once when the exchange allows
-    /// it (reads only).
+    /// streams a body in or out). A transport failure goes back to the exchange, which retries
+    /// it by its policy (reads only) or ends with it.
     pub(crate) fn drive_with<E: Exchange>(
         &self,
         mut exchange: E,
@@ -308,20 +337,22 @@ impl Directus {
             http::Request<directus_proto::Body>,
         ) -> crate::Result<http::Response<Vec<u8>>>,
     ) -> crate::Result<E::Output> {
-        let mut answer = None;
+        let mut step = exchange.step(None, Instant::now())?;
         loop {
-            match exchange.step(answer.take(), Instant::now())? {
-                Step::Send(request) => {
-                    answer = Some(match send(request) {
-                        Err(Error::Transport(err)) => match exchange.retry_after(&err) {
-                            Some(again) => send(again)?,
-                            None => return Err(Error::Transport(err)),
-                        },
-                        other => other?,
-                    })
+            step = match step {
+                Step::Send(request) => match send(request) {
+                    Ok(answer) => exchange.step(Some(answer), Instant::now())?,
+                    Err(Error::Transport(err)) => exchange.failed(err, Instant::now())?,
+                    Err(other) => return Err(other),
+                },
+                Step::Refresh(seen) => {
+                    self.refresh_after(seen)?;
+                    exchange.step(None, Instant::now())?
                 }
-                Step::Refresh(seen) => self.refresh_after(seen)?,
-                Step::Wait(delay) => std::thread::sleep(delay),
+                Step::Wait(delay) => {
+                    std::thread::sleep(delay);
+                    exchange.step(None, Instant::now())?
+                }
                 Step::Done(value) => return Ok(value),
             }
         }

@@ -443,23 +443,10 @@ fn open(path: &Path, file: StreamedFile) -> crate::Result<(fs::File, StreamedFil
     Ok((handle, file.length(length)))
 }
 
-/// A fresh multipart boundary for every upload, from `std`'s randomly keyed hasher (SipHash with
-/// keys drawn from the OS per thread), a counter and the clock: nobody can predict it, so a
+/// A fresh multipart boundary for every upload, from random bits nobody can predict, so a
 /// streamed file cannot hold it (see [`Boundary`]).
 fn boundary() -> Boundary {
-    use std::collections::hash_map::RandomState;
-    use std::hash::{BuildHasher, Hasher};
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let mut hasher = RandomState::new().build_hasher();
-    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    if let Ok(since) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
-        hasher.write_u128(since.as_nanos());
-    }
-    let high = hasher.finish();
-    hasher.write_u8(1);
-    let low = hasher.finish();
-    Boundary::random((u128::from(high) << 64) | u128::from(low))
+    Boundary::random(crate::random::bits())
 }
 
 #[cfg(test)]

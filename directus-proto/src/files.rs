@@ -528,13 +528,13 @@ pub fn upload(
 ) -> Result<Operation<Option<File>>, Error> {
     let mut form = Form::new(boundary);
     file.write(&mut form)?;
-    Ok(multipart_op(
+    multipart_op(
         base,
         Method::POST,
         "/files",
         form,
         response::written::<File>,
-    )?)
+    )
 }
 
 /// Uploads several files in one request, each with its own metadata before it. Answers the
@@ -566,13 +566,7 @@ pub fn upload_many(
     for file in files {
         file.write(&mut form)?;
     }
-    Ok(multipart_op(
-        base,
-        Method::POST,
-        "/files",
-        form,
-        one_or_many,
-    )?)
+    multipart_op(base, Method::POST, "/files", form, one_or_many)
 }
 
 /// Reads the answer to an upload of several files: a list, or one object for a single file.
@@ -617,13 +611,7 @@ pub fn replace(
     let path = file_route(&id.into())?;
     let mut form = Form::new(boundary);
     file.write(&mut form)?;
-    Ok(multipart_op(
-        base,
-        Method::PATCH,
-        &path,
-        form,
-        response::written::<File>,
-    )?)
+    multipart_op(base, Method::PATCH, &path, form, response::written::<File>)
 }
 
 fn stream_op(

@@ -46,6 +46,7 @@ pub mod operation;
 mod query;
 pub mod redirect;
 pub mod response;
+pub mod retry;
 pub mod session;
 pub mod system;
 mod url;
@@ -67,6 +68,7 @@ pub use model::Item;
 pub use operation::Operation;
 pub use query::{ExportFormat, MetaCount, Order, Query};
 pub use response::{Meta, Page};
+pub use retry::RetryPolicy;
 pub use session::{Call, Exchange, Generation, Logout, Refresh, Session, Step};
 pub use url::BaseUrl;
 

@@ -5,7 +5,7 @@ use std::fmt;
 use http::{HeaderValue, Method, Request, Response, header};
 use serde::Serialize;
 
-use crate::{BaseUrl, Body, Error};
+use crate::{BaseUrl, Body, Error, RetryPolicy};
 
 /// How a response is read into the operation's output.
 pub type Parser<T> = fn(Response<Vec<u8>>) -> Result<T, Error>;
@@ -29,6 +29,8 @@ pub struct Operation<T> {
     parse: Parser<T>,
     authenticated: bool,
     secret_answer: bool,
+    idempotent: bool,
+    retry: Option<RetryPolicy>,
     collection: Option<String>,
 }
 
@@ -47,6 +49,8 @@ impl<T> Operation<T> {
             parse,
             authenticated: true,
             secret_answer: false,
+            idempotent: false,
+            retry: None,
             collection: None,
         }
     }
@@ -189,6 +193,60 @@ impl<T> Operation<T> {
     pub fn secret_answer(mut self) -> Self {
         self.secret_answer = true;
         self
+    }
+
+    /// This call's own [`RetryPolicy`], instead of the session's.
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, Operation, RetryPolicy, response};
+    /// let base = BaseUrl::parse("http://localhost").unwrap();
+    /// let op: Operation<()> = Operation::get(&base, "/x", response::empty).unwrap()
+    ///     .retry(RetryPolicy::none());
+    /// assert_eq!(op.retry_policy(), Some(&RetryPolicy::none()));
+    /// ```
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// This call's own retry policy, if it has one.
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, Operation, response};
+    /// # let base = BaseUrl::parse("http://localhost").unwrap();
+    /// assert!(Operation::<()>::get(&base, "/x", response::empty).unwrap().retry_policy().is_none());
+    /// ```
+    pub fn retry_policy(&self) -> Option<&RetryPolicy> {
+        self.retry.as_ref()
+    }
+
+    /// Marks this write as safe to send more than once (the caller knows it is idempotent, for
+    /// example a `PATCH` that sets absolute values): its retry policy then applies to it as to
+    /// a read. Without this, a write is never sent twice.
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, Operation, response};
+    /// # use http::Method;
+    /// # let base = BaseUrl::parse("http://localhost").unwrap();
+    /// let op = Operation::<()>::json(&base, Method::PATCH, "/items/a/1", &1, response::empty).unwrap();
+    /// assert!(!op.may_repeat());
+    /// assert!(op.idempotent().may_repeat());
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.idempotent = true;
+        self
+    }
+
+    /// Whether the operation may be sent more than once: a read, or marked
+    /// [`idempotent`](Operation::idempotent).
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, Operation, response};
+    /// # let base = BaseUrl::parse("http://localhost").unwrap();
+    /// assert!(Operation::<()>::get(&base, "/x", response::empty).unwrap().may_repeat());
+    /// ```
+    pub fn may_repeat(&self) -> bool {
+        self.is_read() || self.idempotent
     }
 
     /// Ties the operation to a collection: reads of it may be cached, writes to it drop the

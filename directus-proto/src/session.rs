@@ -39,6 +39,7 @@ use crate::cache::{Cache, CacheConfig};
 use crate::error::{ApiError, Error, ErrorCode, TransportError, TransportErrorKind};
 use crate::operation::Operation;
 use crate::redirect::{self, Hop, MAX_REDIRECTS};
+use crate::retry::{Failure, Jitter, RetryPolicy};
 use crate::{BaseUrl, Body};
 
 /// The longest margin before expiry at which a session refreshes ahead of time.
@@ -46,7 +47,7 @@ const MAX_MARGIN: Duration = Duration::from_secs(30);
 
 /// The longest `Retry-After` a read waits out before it is sent again; a longer one is returned
 /// as the `429` error it is.
-pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
+pub const MAX_RETRY_AFTER: Duration = crate::retry::DEFAULT_MAX_RETRY_AFTER;
 
 /// Identifies one set of tokens; it changes on every login, refresh and logout.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -61,7 +62,8 @@ pub enum Step<T> {
     /// Refresh the session (single-flight, see [`Session::refresh`]), then call `step` with no
     /// answer.
     Refresh(Generation),
-    /// Wait this long (the server's `Retry-After` of a `429`), then call `step` with no answer.
+    /// Wait this long (a `Retry-After`, or the backoff of a [`RetryPolicy`]), then call `step`
+    /// with no answer: the request is sent again.
     Wait(Duration),
     /// Finished with this value.
     Done(T),
@@ -80,11 +82,13 @@ pub trait Exchange {
         now: Instant,
     ) -> Result<Step<Self::Output>, Error>;
 
-    /// Whether the last request may be sent again after this transport failure. Only reads
-    /// say yes, once: nothing that could write twice is retried.
-    ///
-    /// Answers the request to send again, or `None`.
-    fn retry_after(&mut self, error: &TransportError) -> Option<Request<Body>>;
+    /// The last request got no answer (`error`): what to do next. A [`Call`] of a read may
+    /// retry it by its [`RetryPolicy`] ([`Step::Send`] at once, or [`Step::Wait`] first); a
+    /// write, a refresh or a logout is never sent again and answers the error.
+    fn failed(&mut self, error: TransportError, now: Instant) -> Result<Step<Self::Output>, Error> {
+        let _ = now;
+        Err(Error::Transport(error))
+    }
 }
 
 struct AuthState {
@@ -171,6 +175,7 @@ pub struct Session {
     base: BaseUrl,
     auth: Mutex<AuthState>,
     cache: Mutex<Option<Cache>>,
+    retry: Mutex<(RetryPolicy, Jitter)>,
 }
 
 impl std::fmt::Debug for Session {
@@ -224,7 +229,54 @@ impl Session {
                 logged_out: false,
             }),
             cache: Mutex::new(None),
+            retry: Mutex::new((RetryPolicy::default(), Jitter::new(0))),
         })
+    }
+
+    /// The retry policy of every call that does not bring its own
+    /// ([`Operation::retry`]), and the seed of its jitter: drivers pass random bits here (this
+    /// crate draws no randomness of its own).
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, RetryPolicy, Session};
+    /// # use std::time::Duration;
+    /// # let session = Session::new(BaseUrl::parse("http://localhost").unwrap(), None).unwrap();
+    /// session.set_retry_policy(RetryPolicy::new().attempts(4).on_server_errors(true));
+    /// session.seed_jitter(0x5eed);
+    /// assert_eq!(session.retry_policy().max_attempts(), 4);
+    /// ```
+    pub fn set_retry_policy(&self, policy: RetryPolicy) {
+        self.retry_state().0 = policy;
+    }
+
+    /// Seeds the jitter of retry delays (see [`Session::set_retry_policy`]).
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, Session};
+    /// # let session = Session::new(BaseUrl::parse("http://localhost").unwrap(), None).unwrap();
+    /// session.seed_jitter(42);
+    /// ```
+    pub fn seed_jitter(&self, seed: u64) {
+        self.retry_state().1 = Jitter::new(seed);
+    }
+
+    /// The session's retry policy.
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, RetryPolicy, Session};
+    /// # let session = Session::new(BaseUrl::parse("http://localhost").unwrap(), None).unwrap();
+    /// assert_eq!(session.retry_policy(), RetryPolicy::default());
+    /// ```
+    pub fn retry_policy(&self) -> RetryPolicy {
+        self.retry_state().0.clone()
+    }
+
+    fn retry_state(&self) -> MutexGuard<'_, (RetryPolicy, Jitter)> {
+        self.retry.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn random(&self) -> u64 {
+        self.retry_state().1.next()
     }
 
     /// The server's base URL.
@@ -285,14 +337,19 @@ impl Session {
     /// assert!(matches!(call.step(None, Instant::now()).unwrap(), Step::Send(_)));
     /// ```
     pub fn call<T>(&self, operation: Operation<T>) -> Call<'_, T> {
+        let policy = operation
+            .retry_policy()
+            .cloned()
+            .unwrap_or_else(|| self.retry_policy());
         Call {
             session: self,
             operation,
             refreshed: false,
             repeated: false,
-            waited: false,
+            policy,
+            retries: 0,
+            started: None,
             sent_with: None,
-            retried: false,
             cache_key: None,
             header: None,
             redirects: 0,
@@ -428,10 +485,13 @@ pub struct Call<'s, T> {
     refreshed: bool,
     /// Refreshed and repeated after a `TOKEN_EXPIRED` answer (at most once per call).
     repeated: bool,
-    /// Waited out a `429` and repeated (reads only, at most once per call).
-    waited: bool,
+    /// Which failures are tried again, and when.
+    policy: RetryPolicy,
+    /// Retries made by the policy so far.
+    retries: u32,
+    /// When the first attempt was made (the deadline counts from it).
+    started: Option<Instant>,
     sent_with: Option<Generation>,
-    retried: bool,
     cache_key: Option<String>,
     header: Option<HeaderValue>,
     /// Redirects followed so far (at most [`MAX_REDIRECTS`]).
@@ -440,20 +500,14 @@ pub struct Call<'s, T> {
     hop: Option<Hop>,
 }
 
-/// How long a `429` asks to wait: its `Retry-After` in seconds (1 s when it has none, or a
-/// date), or `None` when that is longer than [`MAX_RETRY_AFTER`].
+/// The `Retry-After` of an answer, in seconds (a date is not read).
 fn retry_after(response: &Response<Vec<u8>>) -> Option<Duration> {
-    if response.status() != StatusCode::TOO_MANY_REQUESTS {
-        return None;
-    }
-    let seconds = response
+    response
         .headers()
         .get(http::header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
-        .unwrap_or(1);
-    let delay = Duration::from_secs(seconds);
-    (delay <= MAX_RETRY_AFTER).then_some(delay)
+        .map(Duration::from_secs)
 }
 
 fn is_token_expired(response: &Response<Vec<u8>>) -> bool {
@@ -494,13 +548,8 @@ impl<T> Exchange for Call<'_, T> {
                 self.hop = None;
                 return Ok(Step::Refresh(generation));
             }
-            if self.operation.is_read()
-                && !self.waited
-                && let Some(delay) = retry_after(&response)
-            {
-                // Rate limited before anything was read: wait as asked, then read once more.
-                self.waited = true;
-                return Ok(Step::Wait(delay));
+            if let Some(step) = self.retry_answer(&response, now)? {
+                return Ok(step);
             }
             self.after_response(&response, now);
             return self.operation.parse(response).map(Step::Done);
@@ -534,19 +583,87 @@ impl<T> Exchange for Call<'_, T> {
             return self.operation.parse(hit).map(Step::Done);
         }
         self.header = header;
+        self.started.get_or_insert(now);
         Ok(Step::Send(self.outgoing()))
     }
 
-    fn retry_after(&mut self, error: &TransportError) -> Option<Request<Body>> {
-        let retry = self.operation.is_read()
-            && !self.retried
-            && error.kind() != TransportErrorKind::BodyTooLarge;
-        self.retried |= retry;
-        retry.then(|| self.outgoing())
+    fn failed(&mut self, error: TransportError, now: Instant) -> Result<Step<T>, Error> {
+        if error.kind() == TransportErrorKind::BodyTooLarge || !self.may_retry(Failure::Transport) {
+            return Err(Error::Transport(error));
+        }
+        let delay = self.policy.delay(self.retries, self.session.random());
+        self.retry(delay, now, || error.to_string())
     }
 }
 
 impl<T> Call<'_, T> {
+    /// Whether the policy retries this failure of this operation now: a read (or an operation
+    /// marked idempotent), a covered failure, attempts left.
+    fn may_retry(&self, failure: Failure) -> bool {
+        self.operation.may_repeat()
+            && self.policy.covers(failure)
+            && self.retries.saturating_add(1) < self.policy.max_attempts()
+    }
+
+    /// The retry of an error answer (`429`, `5xx`) the policy covers, if any: a wait of its
+    /// `Retry-After` (`429`, `503`; a longer one than the policy allows is not waited out),
+    /// else the backoff (at least 1 s for a `429` without one).
+    fn retry_answer(
+        &mut self,
+        response: &Response<Vec<u8>>,
+        now: Instant,
+    ) -> Result<Option<Step<T>>, Error> {
+        let status = response.status();
+        if !(status.is_client_error() || status.is_server_error())
+            || !self.may_retry(Failure::Status(status))
+        {
+            return Ok(None);
+        }
+        let backoff = self.policy.delay(self.retries, self.session.random());
+        let delay = match (status, retry_after(response)) {
+            (StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE, Some(asked)) => {
+                if asked > self.policy.retry_after_limit() {
+                    return Ok(None);
+                }
+                asked
+            }
+            (StatusCode::TOO_MANY_REQUESTS, None) => backoff.max(Duration::from_secs(1)),
+            _ => backoff,
+        };
+        self.retry(delay, now, || format!("the server answered {status}"))
+            .map(Some)
+    }
+
+    /// Retries after `delay` (at once when it is zero), unless that would cross the call's
+    /// deadline: then the call ends with a timeout that says what failed last.
+    fn retry(
+        &mut self,
+        delay: Duration,
+        now: Instant,
+        last: impl FnOnce() -> String,
+    ) -> Result<Step<T>, Error> {
+        let started = *self.started.get_or_insert(now);
+        if let Some(deadline) = self.policy.deadline_duration() {
+            let ends = started.checked_add(deadline);
+            if ends.is_none_or(|ends| now.checked_add(delay).is_none_or(|at| at >= ends)) {
+                return Err(Error::Transport(TransportError::new(
+                    TransportErrorKind::Timeout,
+                    format!(
+                        "the call's deadline of {deadline:?} leaves no time for attempt {} ({})",
+                        self.retries.saturating_add(2),
+                        last()
+                    ),
+                )));
+            }
+        }
+        self.retries += 1;
+        if delay.is_zero() {
+            Ok(Step::Send(self.outgoing()))
+        } else {
+            Ok(Step::Wait(delay))
+        }
+    }
+
     /// The request to send: the operation's, with the token, at the redirect's target when one
     /// was followed (without the token when that is another origin).
     fn outgoing(&self) -> Request<Body> {
@@ -689,11 +806,6 @@ impl Exchange for Refresh<'_> {
             }
         }
     }
-
-    fn retry_after(&mut self, _error: &TransportError) -> Option<Request<Body>> {
-        // The refresh token rotates: a refresh whose answer was lost cannot be repeated.
-        None
-    }
 }
 
 /// A logout of a [`Session`]; see [`Session::logout`].
@@ -747,9 +859,5 @@ impl Exchange for Logout<'_> {
                 Ok(Step::Done(()))
             }
         }
-    }
-
-    fn retry_after(&mut self, _error: &TransportError) -> Option<Request<Body>> {
-        None
     }
 }

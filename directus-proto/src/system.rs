@@ -74,12 +74,12 @@ fn get<T>(
 /// assert_eq!(me.email.as_deref(), Some("a@b.c"));
 /// ```
 pub fn me<T: DeserializeOwned>(base: &BaseUrl, query: &Query) -> Result<Operation<T>, Error> {
-    Ok(get(
+    get(
         base,
         &with_query("/users/me", query)?,
         response::data::<T>,
         "directus_users",
-    )?)
+    )
 }
 
 /// Updates the current user (`PATCH /users/me`); answers the user, or `None` on a 204.
@@ -324,12 +324,7 @@ pub fn save_version<B: Serialize + ?Sized>(
 /// ```
 pub fn compare_version(base: &BaseUrl, id: impl Into<Key>) -> Result<Operation<Value>, Error> {
     let path = version_route(&id.into(), "compare")?;
-    Ok(get(
-        base,
-        &path,
-        response::data::<Value>,
-        "directus_versions",
-    )?)
+    get(base, &path, response::data::<Value>, "directus_versions")
 }
 
 /// Promotes a content version into the main item (`POST /versions/{id}/promote` with the
@@ -377,12 +372,12 @@ pub fn share_info(
         "/shares/info/{}",
         url::segment(&id.into().to_string(), "share key")?
     );
-    Ok(get(
+    get(
         base,
         &path,
         response::data::<crate::models::Share>,
         "directus_shares",
-    )?)
+    )
 }
 
 // ---- Translations -------------------------------------------------------------------------
@@ -485,12 +480,12 @@ pub fn collections(base: &BaseUrl) -> Result<Operation<Vec<Collection>>, Error> 
 /// ```
 pub fn collection(base: &BaseUrl, name: &str) -> Result<Operation<Collection>, Error> {
     let path = format!("/collections/{}", segment(name, "collection name")?);
-    Ok(get(
+    get(
         base,
         &path,
         response::data::<Collection>,
         "directus_collections",
-    )?)
+    )
 }
 
 /// Creates a collection (`POST /collections`), with its fields.
@@ -571,12 +566,7 @@ pub fn delete_collection(base: &BaseUrl, name: &str) -> Result<Operation<()>, Er
 /// ```
 pub fn fields(base: &BaseUrl, collection: &str) -> Result<Operation<Vec<Field>>, Error> {
     let path = format!("/fields/{}", segment(collection, "collection name")?);
-    Ok(get(
-        base,
-        &path,
-        response::data::<Vec<Field>>,
-        "directus_fields",
-    )?)
+    get(base, &path, response::data::<Vec<Field>>, "directus_fields")
 }
 
 /// Adds a field to a collection (`POST /fields/{collection}`).
@@ -647,12 +637,12 @@ pub fn relations(base: &BaseUrl) -> Result<Operation<Vec<Relation>>, Error> {
 /// ```
 pub fn relations_of(base: &BaseUrl, collection: &str) -> Result<Operation<Vec<Relation>>, Error> {
     let path = format!("/relations/{}", segment(collection, "collection name")?);
-    Ok(get(
+    get(
         base,
         &path,
         response::data::<Vec<Relation>>,
         "directus_relations",
-    )?)
+    )
 }
 
 /// Creates a relation (`POST /relations`), e.g. [`Relation::many_to_one`].

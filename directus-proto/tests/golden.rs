@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use directus_proto::{
     Agg, BaseUrl, CacheConfig, Credentials, Error, ErrorCode, Exchange, F, Items, MetaCount,
-    Operation, Order, Query, Session, Step, auth, response,
+    Operation, Order, Query, RetryPolicy, Session, Step, auth, response,
 };
 use http::{Request, Response};
 use serde_json::{Value, json};
@@ -510,14 +510,116 @@ fn static_tokens_are_sent_as_is_and_never_refreshed() {
 fn reads_are_retried_after_transport_errors_writes_never() {
     use directus_proto::{TransportError, TransportErrorKind};
     let session = Session::new(base(), None).unwrap();
-    let err = TransportError::new(TransportErrorKind::Io, "reset");
+    let err = || TransportError::new(TransportErrorKind::Io, "reset");
+    let now = Instant::now();
     let mut read = session.call(items().read(&base()).unwrap());
-    expect_send(read.step(None, Instant::now()).unwrap());
-    assert!(read.retry_after(&err).is_some());
-    assert!(read.retry_after(&err).is_none(), "once");
+    expect_send(read.step(None, now).unwrap());
+    expect_send(read.failed(err(), now).unwrap());
+    assert!(read.failed(err(), now).is_err(), "once");
     let mut write = session.call(items().create(&base(), &json!({"a": 1})).unwrap());
-    expect_send(write.step(None, Instant::now()).unwrap());
-    assert!(write.retry_after(&err).is_none());
+    expect_send(write.step(None, now).unwrap());
+    assert!(write.failed(err(), now).is_err());
+    // whatever the policy says
+    session.set_retry_policy(RetryPolicy::new().attempts(10).on_server_errors(true));
+    let mut write = session.call(items().create(&base(), &json!({"a": 1})).unwrap());
+    expect_send(write.step(None, now).unwrap());
+    assert!(write.failed(err(), now).is_err());
+    let mut write = session.call(items().create(&base(), &json!({"a": 1})).unwrap());
+    expect_send(write.step(None, now).unwrap());
+    let answer = write.step(Some(json_response(503, json!({"errors": []}))), now);
+    assert_eq!(answer.unwrap_err().status().map(|s| s.as_u16()), Some(503));
+}
+
+fn status(code: u16, retry_after: Option<&str>) -> Response<Vec<u8>> {
+    let mut builder = Response::builder().status(code);
+    if let Some(value) = retry_after {
+        builder = builder.header("retry-after", value);
+    }
+    builder.body(b"{}".to_vec()).unwrap()
+}
+
+#[test]
+fn a_policy_retries_server_errors_with_growing_jittered_delays() {
+    let session = Session::new(base(), None).unwrap();
+    session.seed_jitter(99);
+    let policy = RetryPolicy::new()
+        .attempts(4)
+        .on_server_errors(true)
+        .backoff(Duration::from_millis(100), Duration::from_millis(250));
+    session.set_retry_policy(policy.clone());
+    let t0 = Instant::now();
+    let mut call = session.call(items().read(&base()).unwrap());
+    expect_send(call.step(None, t0).unwrap());
+    let mut waits = Vec::new();
+    for (i, code) in [502, 503, 504].into_iter().enumerate() {
+        match call.step(Some(status(code, None)), t0).unwrap() {
+            Step::Wait(delay) => {
+                let ceiling = Duration::from_millis(100 << i).min(Duration::from_millis(250));
+                assert!(delay <= ceiling, "retry {i}: {delay:?}");
+                waits.push(delay);
+                // after the wait, the request goes again
+                expect_send(call.step(None, t0).unwrap());
+            }
+            // a zero draw: sent again at once
+            Step::Send(_) => waits.push(Duration::ZERO),
+            other => panic!("expected a wait, got {other:?}"),
+        }
+    }
+    assert_eq!(waits.len(), 3);
+    // attempt 4 fails too: the policy is spent, the answer is the error
+    let err = call.step(Some(status(503, None)), t0).unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
+    // Retry-After on a 503 is honoured (not the backoff)
+    let mut call = session.call(items().read(&base()).unwrap());
+    expect_send(call.step(None, t0).unwrap());
+    assert!(matches!(
+        call.step(Some(status(503, Some("2"))), t0).unwrap(),
+        Step::Wait(d) if d == Duration::from_secs(2)
+    ));
+}
+
+#[test]
+fn a_deadline_shorter_than_the_retries_ends_the_call_with_a_timeout() {
+    let session = Session::new(base(), None).unwrap();
+    session.set_retry_policy(
+        RetryPolicy::new()
+            .attempts(10)
+            .on_server_errors(true)
+            .deadline(Duration::from_secs(3)),
+    );
+    let t0 = Instant::now();
+    let mut call = session.call(items().read(&base()).unwrap());
+    expect_send(call.step(None, t0).unwrap());
+    assert!(matches!(
+        call.step(Some(status(503, Some("2"))), t0).unwrap(),
+        Step::Wait(_)
+    ));
+    expect_send(call.step(None, t0 + Duration::from_secs(2)).unwrap());
+    let err = call
+        .step(Some(status(503, Some("2"))), t0 + Duration::from_secs(2))
+        .unwrap_err();
+    match err {
+        Error::Transport(t) => {
+            assert_eq!(t.kind(), directus_proto::TransportErrorKind::Timeout);
+            assert!(t.to_string().contains("503"), "{t}");
+        }
+        other => panic!("expected a timeout, got {other}"),
+    }
+}
+
+#[test]
+fn an_idempotent_write_follows_the_policy() {
+    let session = Session::new(base(), None).unwrap();
+    let op = items()
+        .update(&base(), 1, &json!({"a": 1}))
+        .unwrap()
+        .idempotent()
+        .retry(RetryPolicy::new().attempts(2).on_server_errors(true));
+    let mut call = session.call(op);
+    let now = Instant::now();
+    expect_send(call.step(None, now).unwrap());
+    expect_send(call.step(Some(status(502, None)), now).unwrap());
+    assert!(call.step(Some(status(502, None)), now).is_err());
 }
 
 #[test]
