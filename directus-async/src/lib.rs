@@ -53,6 +53,7 @@
 mod client;
 mod collection;
 pub mod files;
+mod schema;
 mod system;
 mod timer;
 mod transport;

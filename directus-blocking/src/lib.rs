@@ -28,6 +28,7 @@
 mod client;
 mod collection;
 pub mod files;
+mod schema;
 mod system;
 mod transport;
 

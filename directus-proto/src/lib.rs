@@ -43,6 +43,7 @@ pub mod multipart;
 pub mod operation;
 mod query;
 pub mod response;
+pub mod schema;
 pub mod session;
 pub mod system;
 mod url;

@@ -5,9 +5,10 @@
 use directus_proto::assets::{self, AssetTransform};
 use directus_proto::files::{self, FileMeta, UploadFile};
 use directus_proto::models::{
-    Activity, Comment, Field, File, Folder, Notification, Permission, Policy, Preset, Relation,
-    Revision, Role, Settings, Share, Translation, User, Version,
+    Activity, Comment, File, Folder, Notification, Permission, Policy, Preset, Revision, Role,
+    Settings, Share, Translation, User, Version,
 };
+use directus_proto::schema::{self, Field, Relation};
 use directus_proto::{BaseUrl, Error, ErrorCode, Items, Key, Query, response, system};
 use http::Response;
 use serde::Deserialize;
@@ -276,13 +277,13 @@ fn translations_grouped_by_key() {
 
 #[test]
 fn schema() {
-    let collection = system::collection(&base(), "articles")
+    let collection = schema::collection(&base(), "articles")
         .unwrap()
         .parse(answer(200, "collections_articles"))
         .unwrap();
     assert_eq!(collection.collection.as_deref(), Some("articles"));
-    assert_eq!(collection.meta.unwrap()["versioning"], true);
-    let fields: Vec<Field> = system::fields(&base(), "articles")
+    assert_eq!(collection.meta.unwrap().versioning, Some(true));
+    let fields: Vec<Field> = schema::fields(&base(), "articles")
         .unwrap()
         .parse(answer(200, "fields_articles"))
         .unwrap();
@@ -292,8 +293,8 @@ fn schema() {
         .unwrap();
     // Created as `uuid`, read back as `string` on SQLite.
     assert_eq!(author.r#type.as_deref(), Some("string"));
-    assert_eq!(author.meta.as_ref().unwrap()["special"][0], "m2o");
-    let relations = system::relations(&base())
+    assert!(author.has_special("m2o"));
+    let relations = schema::relations(&base())
         .parse(answer(200, "relations"))
         .unwrap();
     let rel: &Relation = relations

@@ -1,0 +1,1 @@
+//! Rust models from a schema snapshot.
