@@ -57,6 +57,30 @@ impl Server {
         })
     }
 
+    /// A second server the test command starts beside the main one (`drs_instance_up NAME` in
+    /// `scripts/test.sh`): reads `DIRECTUS_<NAME>_URL`, `_ADMIN_EMAIL` and `_ADMIN_PASSWORD`.
+    ///
+    /// # Panics
+    ///
+    /// If one of them is missing or empty.
+    pub fn named(name: &str) -> Server {
+        let var = |what: &str| {
+            let key = format!("DIRECTUS_{name}_{what}");
+            match std::env::var(&key) {
+                Ok(value) if !value.trim().is_empty() => value.trim().to_owned(),
+                _ => panic!(
+                    "{key} is not set: {HOW_TO_RUN} (and `tests/server/directus-server start {}`)",
+                    name.to_lowercase()
+                ),
+            }
+        };
+        Server {
+            url: var("URL").trim_end_matches('/').to_owned(),
+            admin_email: var("ADMIN_EMAIL"),
+            admin_password: var("ADMIN_PASSWORD"),
+        }
+    }
+
     /// The fixture schema, ensured once per test process (idempotent, see [`fixtures::ensure`]).
     ///
     /// # Panics

@@ -288,6 +288,14 @@ open_struct! {
     /// assert_eq!(s.on_delete.as_deref(), Some("SET NULL"));
     /// ```
     RelationSchema;
+    /// The table holding the foreign key.
+    table: String,
+    /// The foreign key column.
+    column: String,
+    /// The table it points at.
+    foreign_key_table: String,
+    /// The column it points at.
+    foreign_key_column: String,
     /// The constraint name.
     constraint_name: String,
     /// `SET NULL`, `CASCADE`, `NO ACTION`, ...
@@ -299,15 +307,21 @@ open_struct! {
 // ---- Collections --------------------------------------------------------------------------
 
 impl Collection {
-    /// A collection with a table of this name (add its primary key with [`Collection::field`]).
+    /// A collection with a table of this name, managed by Directus (it has metadata: without,
+    /// the table would exist but Directus would neither show nor snapshot it). Add its
+    /// primary key with [`Collection::field`].
     ///
     /// ```
     /// # use directus_proto::schema::Collection;
-    /// assert_eq!(Collection::new("notes").collection.as_deref(), Some("notes"));
+    /// assert_eq!(
+    ///     serde_json::to_string(&Collection::new("notes")).unwrap(),
+    ///     r#"{"collection":"notes","meta":{},"schema":{}}"#
+    /// );
     /// ```
     pub fn new(name: impl Into<String>) -> Self {
         Collection {
             collection: Some(name.into()),
+            meta: Some(CollectionMeta::default()),
             schema: Some(CollectionSchema::default()),
             ..Default::default()
         }
