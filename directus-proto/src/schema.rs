@@ -39,6 +39,7 @@ use crate::{BaseUrl, Error, response, url};
 
 #[cfg(feature = "codegen")]
 pub mod codegen;
+pub mod decimal;
 mod migrate;
 mod model;
 mod snapshot;
