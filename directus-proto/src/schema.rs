@@ -54,9 +54,10 @@ pub use snapshot::{
     Refusal, RelationChange, Snapshot, SnapshotScope, Summary, Tally,
 };
 
-const COLLECTIONS: &str = "directus_collections";
-const FIELDS: &str = "directus_fields";
-const RELATIONS: &str = "directus_relations";
+/// The response-cache group of every schema request: a write to collections, fields or
+/// relations (or an apply) drops every cached schema read, since each changes what the others
+/// answer.
+const SCHEMA: &str = "directus_collections";
 
 fn get<T>(base: &BaseUrl, path: &str, parse: Parser<T>, cache_group: &str) -> Operation<T> {
     Operation::get(base, path, parse).for_collection(cache_group)
@@ -114,7 +115,7 @@ pub fn collections(base: &BaseUrl) -> Operation<Vec<Collection>> {
         base,
         "/collections",
         response::data::<Vec<Collection>>,
-        COLLECTIONS,
+        SCHEMA,
     )
 }
 
@@ -130,7 +131,7 @@ pub fn collection(base: &BaseUrl, name: &str) -> Result<Operation<Collection>, E
         base,
         &collection_path(name)?,
         response::data::<Collection>,
-        COLLECTIONS,
+        SCHEMA,
     ))
 }
 
@@ -153,7 +154,7 @@ pub fn create_collection(
         "/collections",
         collection,
         response::written::<Collection>,
-        COLLECTIONS,
+        SCHEMA,
     )
 }
 
@@ -179,7 +180,7 @@ pub fn update_collection<B: Serialize + ?Sized>(
         &collection_path(name)?,
         patch,
         response::written::<Collection>,
-        COLLECTIONS,
+        SCHEMA,
     )
 }
 
@@ -191,7 +192,7 @@ pub fn update_collection<B: Serialize + ?Sized>(
 /// assert_eq!(schema::delete_collection(&base, "notes").unwrap().request().method(), "DELETE");
 /// ```
 pub fn delete_collection(base: &BaseUrl, name: &str) -> Result<Operation<()>, Error> {
-    Ok(delete(base, &collection_path(name)?, COLLECTIONS))
+    Ok(delete(base, &collection_path(name)?, SCHEMA))
 }
 
 // ---- Fields -------------------------------------------------------------------------------
@@ -204,7 +205,7 @@ pub fn delete_collection(base: &BaseUrl, name: &str) -> Result<Operation<()>, Er
 /// assert_eq!(schema::all_fields(&base).request().uri().path(), "/fields");
 /// ```
 pub fn all_fields(base: &BaseUrl) -> Operation<Vec<Field>> {
-    get(base, "/fields", response::data::<Vec<Field>>, FIELDS)
+    get(base, "/fields", response::data::<Vec<Field>>, SCHEMA)
 }
 
 /// The fields of a collection (`GET /fields/{collection}`).
@@ -219,7 +220,7 @@ pub fn fields(base: &BaseUrl, collection: &str) -> Result<Operation<Vec<Field>>,
         base,
         &fields_path(collection, None)?,
         response::data::<Vec<Field>>,
-        FIELDS,
+        SCHEMA,
     ))
 }
 
@@ -235,7 +236,7 @@ pub fn field(base: &BaseUrl, collection: &str, field: &str) -> Result<Operation<
         base,
         &fields_path(collection, Some(field))?,
         response::data::<Field>,
-        FIELDS,
+        SCHEMA,
     ))
 }
 
@@ -258,7 +259,7 @@ pub fn create_field(
         &fields_path(collection, None)?,
         field,
         response::written::<Field>,
-        FIELDS,
+        SCHEMA,
     )
 }
 
@@ -285,7 +286,7 @@ pub fn update_field<B: Serialize + ?Sized>(
         &fields_path(collection, Some(field))?,
         patch,
         response::written::<Field>,
-        FIELDS,
+        SCHEMA,
     )
 }
 
@@ -316,7 +317,7 @@ pub fn update_fields(
         &fields_path(collection, None)?,
         patches,
         response::written::<Vec<Field>>,
-        FIELDS,
+        SCHEMA,
     )
 }
 
@@ -328,7 +329,7 @@ pub fn update_fields(
 /// assert_eq!(schema::delete_field(&base, "articles", "body").unwrap().request().uri().path(), "/fields/articles/body");
 /// ```
 pub fn delete_field(base: &BaseUrl, collection: &str, field: &str) -> Result<Operation<()>, Error> {
-    Ok(delete(base, &fields_path(collection, Some(field))?, FIELDS))
+    Ok(delete(base, &fields_path(collection, Some(field))?, SCHEMA))
 }
 
 // ---- Relations ----------------------------------------------------------------------------
@@ -341,12 +342,7 @@ pub fn delete_field(base: &BaseUrl, collection: &str, field: &str) -> Result<Ope
 /// assert_eq!(schema::relations(&base).request().uri().path(), "/relations");
 /// ```
 pub fn relations(base: &BaseUrl) -> Operation<Vec<Relation>> {
-    get(
-        base,
-        "/relations",
-        response::data::<Vec<Relation>>,
-        RELATIONS,
-    )
+    get(base, "/relations", response::data::<Vec<Relation>>, SCHEMA)
 }
 
 /// The relations of one collection (`GET /relations/{collection}`).
@@ -361,7 +357,7 @@ pub fn relations_of(base: &BaseUrl, collection: &str) -> Result<Operation<Vec<Re
         "/relations/{}",
         url::segment(collection, "collection name")?
     );
-    Ok(get(base, &path, response::data::<Vec<Relation>>, RELATIONS))
+    Ok(get(base, &path, response::data::<Vec<Relation>>, SCHEMA))
 }
 
 /// The relation of one foreign key (`GET /relations/{collection}/{field}`).
@@ -380,7 +376,7 @@ pub fn relation(
         base,
         &relation_path(collection, field)?,
         response::data::<Relation>,
-        RELATIONS,
+        SCHEMA,
     ))
 }
 
@@ -402,7 +398,7 @@ pub fn create_relation(
         "/relations",
         relation,
         response::written::<Relation>,
-        RELATIONS,
+        SCHEMA,
     )
 }
 
@@ -427,7 +423,7 @@ pub fn update_relation<B: Serialize + ?Sized>(
         &relation_path(collection, field)?,
         patch,
         response::written::<Relation>,
-        RELATIONS,
+        SCHEMA,
     )
 }
 
@@ -443,7 +439,7 @@ pub fn delete_relation(
     collection: &str,
     field: &str,
 ) -> Result<Operation<()>, Error> {
-    Ok(delete(base, &relation_path(collection, field)?, RELATIONS))
+    Ok(delete(base, &relation_path(collection, field)?, SCHEMA))
 }
 
 // ---- Snapshot, diff, apply ----------------------------------------------------------------
@@ -523,7 +519,7 @@ pub fn apply(base: &BaseUrl, diff: &Diff, force: bool) -> Operation<()> {
         http::HeaderValue::from_static("application/json"),
         response::empty,
     )
-    .for_collection(COLLECTIONS)
+    .for_collection(SCHEMA)
 }
 
 #[cfg(test)]
@@ -571,6 +567,33 @@ mod tests {
             Some("excludeCollections=x")
         );
         assert!(update_fields(&b, "a", &[Field::default()]).is_err());
+    }
+
+    #[test]
+    fn schema_writes_drop_every_cached_schema_read() {
+        let b = base();
+        let diff = Diff::from_json(r#"{"hash":"h","diff":{}}"#).unwrap();
+        let groups: Vec<Option<String>> = [
+            collections(&b).collection().map(str::to_owned),
+            field(&b, "a", "b").unwrap().collection().map(str::to_owned),
+            relations(&b).collection().map(str::to_owned),
+            create_field(&b, "a", &Field::string("c"))
+                .unwrap()
+                .collection()
+                .map(str::to_owned),
+            delete_relation(&b, "a", "b")
+                .unwrap()
+                .collection()
+                .map(str::to_owned),
+            apply(&b, &diff, false).collection().map(str::to_owned),
+        ]
+        .into();
+        assert!(
+            groups.iter().all(|g| g.as_deref() == Some(SCHEMA)),
+            "{groups:?}"
+        );
+        // Snapshots and diffs are never cached.
+        assert_eq!(snapshot(&b, &SnapshotScope::all()).collection(), None);
     }
 
     #[test]
