@@ -390,3 +390,64 @@ fn error_envelopes() {
         "\"integer\" field type does not contain the \"_nope\" filter operator"
     );
 }
+
+// ---- schema snapshot, diff and apply (recorded from Directus 12.4.0) ----
+
+#[test]
+fn schema_snapshot_diff_and_refusals() {
+    use directus_proto::schema::{DiffOptions, Refusal, SnapshotScope};
+
+    let snapshot = schema::snapshot(
+        &base(),
+        &SnapshotScope::only(["drs_suppliers", "drs_products"]),
+    )
+    .parse(answer(200, "schema_snapshot"))
+    .unwrap();
+    assert_eq!(snapshot.version, Some(2));
+    assert_eq!(snapshot.major_version(), Some(12));
+    assert_eq!(snapshot.collections.len(), 2);
+    let price = snapshot
+        .fields_of("drs_products")
+        .find(|f| f.field.as_deref() == Some("price"))
+        .unwrap();
+    // Created as decimal(10,2); SQLite has no decimals, so the schema says `float`.
+    assert_eq!(price.type_name(), Some("float"));
+    assert_eq!(price.schema.as_ref().unwrap().is_nullable, Some(true));
+    assert_eq!(price.meta.as_ref().unwrap().sort, Some(4));
+    // The JSON is kept byte for byte: the `data` member of the answer.
+    let body = String::from_utf8(fixture("schema_snapshot")).unwrap();
+    assert!(body.contains(snapshot.json()));
+    assert_eq!(body.len(), snapshot.json().len() + r#"{"data":}"#.len());
+
+    let diff = schema::diff(&base(), &snapshot, DiffOptions::new())
+        .parse(answer(200, "schema_diff"))
+        .unwrap()
+        .expect("a diff");
+    assert_eq!(diff.hash.len(), 40);
+    let summary = diff.summary();
+    assert_eq!(summary.collections.added, ["drs_products", "drs_suppliers"]);
+    assert!(
+        summary
+            .fields
+            .added
+            .contains(&"drs_products.price".to_string())
+    );
+    assert_eq!(
+        summary.relations.added,
+        ["drs_products.supplier → drs_suppliers"]
+    );
+    assert!(
+        String::from_utf8(fixture("schema_diff"))
+            .unwrap()
+            .contains(diff.json())
+    );
+
+    let other = schema::diff(&base(), &snapshot, DiffOptions::new())
+        .parse(answer(400, "schema_diff_other_version"))
+        .unwrap_err();
+    assert_eq!(Refusal::of(&other), Some(Refusal::VersionMismatch));
+    let stale = schema::apply(&base(), &diff, false)
+        .parse(answer(400, "schema_apply_stale"))
+        .unwrap_err();
+    assert_eq!(Refusal::of(&stale), Some(Refusal::StaleHash));
+}
