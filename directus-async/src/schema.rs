@@ -15,7 +15,7 @@ impl Directus {
     /// # use directus_async::Directus;
     /// # use directus_proto::schema::*;
     /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
-    /// for c in directus.schema_collections()? { println!("{:?}", c.collection); }
+    /// for c in directus.schema_collections().await? { println!("{:?}", c.collection); }
     /// # Ok(())
     /// # }
     /// ```
@@ -29,7 +29,7 @@ impl Directus {
     /// # use directus_async::Directus;
     /// # use directus_proto::schema::*;
     /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
-    /// let singleton = directus.schema_collection("settings")?.is_singleton();
+    /// let singleton = directus.schema_collection("settings").await?.is_singleton();
     /// # Ok(())
     /// # }
     /// ```
@@ -332,8 +332,8 @@ impl Directus {
     /// # use directus_async::Directus;
     /// # use directus_proto::schema::*;
     /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
-    /// let snapshot = Snapshot::from_json(&std::fs::read_to_string("schema.json").unwrap()).await?;
-    /// if let Some(diff) = directus.schema_diff(&snapshot, DiffOptions::new())? { println!("{}", diff.summary()); }
+    /// let snapshot = Snapshot::from_json(&std::fs::read_to_string("schema.json").unwrap())?;
+    /// if let Some(diff) = directus.schema_diff(&snapshot, DiffOptions::new()).await? { println!("{}", diff.summary()); }
     /// # Ok(())
     /// # }
     /// ```
@@ -352,8 +352,8 @@ impl Directus {
     /// # use directus_async::Directus;
     /// # use directus_proto::schema::*;
     /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
-    /// let snapshot = Snapshot::from_json(&std::fs::read_to_string("schema.json").unwrap()).await?;
-    /// if let Some(diff) = directus.schema_diff(&snapshot, DiffOptions::new())? { directus.schema_apply(&diff, false).await.await?; }
+    /// let snapshot = Snapshot::from_json(&std::fs::read_to_string("schema.json").unwrap())?;
+    /// if let Some(diff) = directus.schema_diff(&snapshot, DiffOptions::new()).await? { directus.schema_apply(&diff, false).await?; }
     /// # Ok(())
     /// # }
     /// ```
