@@ -25,6 +25,8 @@ drs_forbid_deps directus-blocking 'tokio|reqwest|hyper'
 
 drs_server_up
 drs_setup_fixtures
+# A second, empty server: the schema tests migrate a schema from the main one to it.
+drs_instance_up second
 
 drs_say "cargo test --workspace (against $DIRECTUS_URL)"
 cargo test --workspace

@@ -54,6 +54,7 @@ mod client;
 mod collection;
 pub mod files;
 mod random;
+mod schema;
 mod system;
 mod timer;
 mod transport;

@@ -1,4 +1,4 @@
-//! The system endpoints: the current user, settings, server, translations and schema.
+//! The system endpoints: the current user, settings, server and translations.
 //!
 //! System collections are also plain collections: `directus.collection_of::<User>()` lists,
 //! reads, creates, updates and deletes users on `/users` with the full query builder, and
@@ -8,7 +8,7 @@
 //! [`Directus::run`].
 
 use directus_proto::models::Translation;
-use directus_proto::models::{Collection, Field, Health, Relation, ServerInfo, Settings};
+use directus_proto::models::{Health, ServerInfo, Settings};
 use directus_proto::system::{self, MyPermissions, TranslationsByKey};
 use directus_proto::{Items, Query};
 use serde::Serialize;
@@ -156,44 +156,5 @@ impl Directus {
     ) -> crate::Result<Option<Vec<Translation>>> {
         self.run(system::create_translations(self.base_url(), grouped)?)
             .await
-    }
-
-    /// The collections of the schema.
-    ///
-    /// ```no_run
-    /// # use directus_async::Directus;
-    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
-    /// for c in directus.schema_collections().await? { println!("{:?}", c.collection); }
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub async fn schema_collections(&self) -> crate::Result<Vec<Collection>> {
-        self.run(system::collections(self.base_url())?).await
-    }
-
-    /// The fields of a collection.
-    ///
-    /// ```no_run
-    /// # use directus_async::Directus;
-    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
-    /// let fields = directus.schema_fields("products").await?;
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub async fn schema_fields(&self, collection: &str) -> crate::Result<Vec<Field>> {
-        self.run(system::fields(self.base_url(), collection)?).await
-    }
-
-    /// The relations of the schema.
-    ///
-    /// ```no_run
-    /// # use directus_async::Directus;
-    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
-    /// let relations = directus.schema_relations().await?;
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub async fn schema_relations(&self) -> crate::Result<Vec<Relation>> {
-        self.run(system::relations(self.base_url())?).await
     }
 }

@@ -29,6 +29,7 @@ mod client;
 mod collection;
 pub mod files;
 mod random;
+mod schema;
 mod system;
 mod transport;
 

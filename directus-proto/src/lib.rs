@@ -47,6 +47,7 @@ mod query;
 pub mod redirect;
 pub mod response;
 pub mod retry;
+pub mod schema;
 pub mod session;
 pub mod system;
 mod url;

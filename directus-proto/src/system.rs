@@ -1,6 +1,7 @@
 //! The system endpoints that are not plain collection items: the current user, their
 //! permissions and roles, the server, the settings singleton, content versions, shares,
-//! translations grouped by key, and the schema (collections, fields, relations).
+//! translations grouped by key. The schema (collections, fields, relations, snapshots) is in
+//! [`schema`](crate::schema).
 //!
 //! The system collections' items are read and written with [`Items`] and the typed
 //! [`models`](crate::models): `Items::<User>::of()` is `/users`, `Items::<Activity>::of()` is
@@ -26,9 +27,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use crate::error::excerpt;
-use crate::models::{
-    ActionAccess, Collection, Field, Health, Relation, Role, ServerInfo, Translation,
-};
+use crate::models::{ActionAccess, Health, Role, ServerInfo, Translation};
 use crate::operation::{Operation, Parser};
 use crate::{BaseUrl, Error, Items, Key, Query, response, url};
 
@@ -449,235 +448,6 @@ pub fn create_translations(
     Items::<Translation>::of().create_many(base, &rows)
 }
 
-// ---- Schema -------------------------------------------------------------------------------
-
-fn segment(text: &str, what: &str) -> Result<String, Error> {
-    url::segment(text, what)
-}
-
-/// Every collection (`GET /collections`), system ones included.
-///
-/// ```
-/// use directus_proto::{BaseUrl, system};
-/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
-/// assert_eq!(system::collections(&base).unwrap().request().uri().path(), "/collections");
-/// ```
-pub fn collections(base: &BaseUrl) -> Result<Operation<Vec<Collection>>, Error> {
-    get(
-        base,
-        "/collections",
-        response::data::<Vec<Collection>>,
-        "directus_collections",
-    )
-}
-
-/// One collection (`GET /collections/{name}`).
-///
-/// ```
-/// use directus_proto::{BaseUrl, system};
-/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
-/// assert_eq!(system::collection(&base, "a b").unwrap().request().uri().path(), "/collections/a%20b");
-/// ```
-pub fn collection(base: &BaseUrl, name: &str) -> Result<Operation<Collection>, Error> {
-    let path = format!("/collections/{}", segment(name, "collection name")?);
-    get(
-        base,
-        &path,
-        response::data::<Collection>,
-        "directus_collections",
-    )
-}
-
-/// Creates a collection (`POST /collections`), with its fields.
-///
-/// ```
-/// use directus_proto::{BaseUrl, models::{Collection, Field}, system};
-/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
-/// let mut id = Field::new("id", "integer");
-/// id.schema = Some(serde_json::json!({"is_primary_key": true, "has_auto_increment": true}));
-/// let c = Collection {
-///     collection: Some("notes".into()),
-///     schema: Some(serde_json::json!({})),
-///     fields: Some(vec![id, Field::new("text", "text")]),
-///     ..Default::default()
-/// };
-/// let op = system::create_collection(&base, &c).unwrap();
-/// assert_eq!(op.request().method(), "POST");
-/// ```
-pub fn create_collection<B: Serialize + ?Sized>(
-    base: &BaseUrl,
-    collection: &B,
-) -> Result<Operation<Option<Collection>>, Error> {
-    json_op(
-        base,
-        Method::POST,
-        "/collections",
-        collection,
-        response::written::<Collection>,
-        "directus_collections",
-    )
-}
-
-/// Updates a collection's metadata (`PATCH /collections/{name}`, `{"meta": {...}}`).
-///
-/// ```
-/// use directus_proto::{BaseUrl, system};
-/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
-/// let op = system::update_collection(&base, "articles", &serde_json::json!({"meta": {"versioning": true}})).unwrap();
-/// assert_eq!(op.request().uri().path(), "/collections/articles");
-/// ```
-pub fn update_collection<B: Serialize + ?Sized>(
-    base: &BaseUrl,
-    name: &str,
-    patch: &B,
-) -> Result<Operation<Option<Collection>>, Error> {
-    let path = format!("/collections/{}", segment(name, "collection name")?);
-    json_op(
-        base,
-        Method::PATCH,
-        &path,
-        patch,
-        response::written::<Collection>,
-        "directus_collections",
-    )
-}
-
-/// Deletes a collection and its table (`DELETE /collections/{name}`).
-///
-/// ```
-/// use directus_proto::{BaseUrl, system};
-/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
-/// assert_eq!(system::delete_collection(&base, "notes").unwrap().request().method(), "DELETE");
-/// ```
-pub fn delete_collection(base: &BaseUrl, name: &str) -> Result<Operation<()>, Error> {
-    let path = format!("/collections/{}", segment(name, "collection name")?);
-    Ok(
-        Operation::build_bare(base, Method::DELETE, &path, response::empty)?
-            .for_collection("directus_collections"),
-    )
-}
-
-/// The fields of a collection (`GET /fields/{collection}`).
-///
-/// ```
-/// use directus_proto::{BaseUrl, system};
-/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
-/// assert_eq!(system::fields(&base, "articles").unwrap().request().uri().path(), "/fields/articles");
-/// ```
-pub fn fields(base: &BaseUrl, collection: &str) -> Result<Operation<Vec<Field>>, Error> {
-    let path = format!("/fields/{}", segment(collection, "collection name")?);
-    get(base, &path, response::data::<Vec<Field>>, "directus_fields")
-}
-
-/// Adds a field to a collection (`POST /fields/{collection}`).
-///
-/// ```
-/// use directus_proto::{BaseUrl, models::Field, system};
-/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
-/// let op = system::create_field(&base, "articles", &Field::new("body", "text")).unwrap();
-/// assert_eq!(op.request().body(), br#"{"field":"body","type":"text"}"#);
-/// ```
-pub fn create_field<B: Serialize + ?Sized>(
-    base: &BaseUrl,
-    collection: &str,
-    field: &B,
-) -> Result<Operation<Option<Field>>, Error> {
-    let path = format!("/fields/{}", segment(collection, "collection name")?);
-    json_op(
-        base,
-        Method::POST,
-        &path,
-        field,
-        response::written::<Field>,
-        "directus_fields",
-    )
-}
-
-/// Deletes a field and its column (`DELETE /fields/{collection}/{field}`).
-///
-/// ```
-/// use directus_proto::{BaseUrl, system};
-/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
-/// assert_eq!(system::delete_field(&base, "articles", "body").unwrap().request().uri().path(), "/fields/articles/body");
-/// ```
-pub fn delete_field(base: &BaseUrl, collection: &str, field: &str) -> Result<Operation<()>, Error> {
-    let path = format!(
-        "/fields/{}/{}",
-        segment(collection, "collection name")?,
-        segment(field, "field name")?
-    );
-    Ok(
-        Operation::build_bare(base, Method::DELETE, &path, response::empty)?
-            .for_collection("directus_fields"),
-    )
-}
-
-/// Every relation (`GET /relations`).
-///
-/// ```
-/// use directus_proto::{BaseUrl, system};
-/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
-/// assert_eq!(system::relations(&base).unwrap().request().uri().path(), "/relations");
-/// ```
-pub fn relations(base: &BaseUrl) -> Result<Operation<Vec<Relation>>, Error> {
-    get(
-        base,
-        "/relations",
-        response::data::<Vec<Relation>>,
-        "directus_relations",
-    )
-}
-
-/// The relations of one collection (`GET /relations/{collection}`).
-///
-/// ```
-/// use directus_proto::{BaseUrl, system};
-/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
-/// assert_eq!(system::relations_of(&base, "articles").unwrap().request().uri().path(), "/relations/articles");
-/// ```
-pub fn relations_of(base: &BaseUrl, collection: &str) -> Result<Operation<Vec<Relation>>, Error> {
-    let path = format!("/relations/{}", segment(collection, "collection name")?);
-    get(
-        base,
-        &path,
-        response::data::<Vec<Relation>>,
-        "directus_relations",
-    )
-}
-
-/// Creates a relation (`POST /relations`), e.g. [`Relation::many_to_one`].
-///
-/// ```
-/// use directus_proto::{BaseUrl, models::Relation, system};
-/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
-/// let op = system::create_relation(&base, &Relation::many_to_one("articles", "author", "directus_users")).unwrap();
-/// assert_eq!(op.request().uri().path(), "/relations");
-/// ```
-pub fn create_relation<B: Serialize + ?Sized>(
-    base: &BaseUrl,
-    relation: &B,
-) -> Result<Operation<Option<Relation>>, Error> {
-    json_op(
-        base,
-        Method::POST,
-        "/relations",
-        relation,
-        response::written::<Relation>,
-        "directus_relations",
-    )
-}
-
-/// The schema snapshot (`GET /schema/snapshot`, admins): collections, fields and relations.
-///
-/// ```
-/// use directus_proto::{BaseUrl, system};
-/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
-/// assert_eq!(system::schema_snapshot(&base).unwrap().request().uri().path(), "/schema/snapshot");
-/// ```
-pub fn schema_snapshot(base: &BaseUrl) -> Result<Operation<Value>, Error> {
-    Operation::get(base, "/schema/snapshot", response::data::<Value>)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -705,11 +475,6 @@ mod tests {
 
     #[test]
     fn routes_are_encoded() {
-        assert!(collection(&base(), "..").is_err());
-        assert_eq!(
-            fields(&base(), "a/b").unwrap().request().uri().path(),
-            "/fields/a%2Fb"
-        );
         assert!(me::<User>(&base(), &Query::new()).unwrap().is_read());
         assert_eq!(
             promote_version(&base(), "v", "h", Some(&["title"]))

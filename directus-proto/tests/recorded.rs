@@ -5,10 +5,11 @@
 use directus_proto::assets::{self, AssetTransform};
 use directus_proto::files::{self, FileMeta, UploadFile};
 use directus_proto::models::{
-    Activity, Comment, Field, File, Folder, Notification, Permission, Policy, Preset, Relation,
-    Revision, Role, Settings, Share, Translation, User, Version,
+    Activity, Comment, File, Folder, Notification, Permission, Policy, Preset, Revision, Role,
+    Settings, Share, Translation, User, Version,
 };
 use directus_proto::multipart::Boundary;
+use directus_proto::schema::{self, Field, Relation};
 use directus_proto::{BaseUrl, Error, ErrorCode, Items, Key, Query, response, system};
 use http::Response;
 use serde::Deserialize;
@@ -294,13 +295,13 @@ fn translations_grouped_by_key() {
 
 #[test]
 fn schema() {
-    let collection = system::collection(&base(), "articles")
+    let collection = schema::collection(&base(), "articles")
         .unwrap()
         .parse(answer(200, "collections_articles"))
         .unwrap();
     assert_eq!(collection.collection.as_deref(), Some("articles"));
-    assert_eq!(collection.meta.unwrap()["versioning"], true);
-    let fields: Vec<Field> = system::fields(&base(), "articles")
+    assert_eq!(collection.meta.unwrap().versioning, Some(true));
+    let fields: Vec<Field> = schema::fields(&base(), "articles")
         .unwrap()
         .parse(answer(200, "fields_articles"))
         .unwrap();
@@ -310,8 +311,8 @@ fn schema() {
         .unwrap();
     // Created as `uuid`, read back as `string` on SQLite.
     assert_eq!(author.r#type.as_deref(), Some("string"));
-    assert_eq!(author.meta.as_ref().unwrap()["special"][0], "m2o");
-    let relations = system::relations(&base())
+    assert!(author.has_special("m2o"));
+    let relations = schema::relations(&base())
         .unwrap()
         .parse(answer(200, "relations"))
         .unwrap();
@@ -407,4 +408,69 @@ fn error_envelopes() {
         err.api().unwrap().errors()[0].extensions["reason"],
         "\"integer\" field type does not contain the \"_nope\" filter operator"
     );
+}
+
+// ---- schema snapshot, diff and apply (recorded from Directus 12.4.0) ----
+
+#[test]
+fn schema_snapshot_diff_and_refusals() {
+    use directus_proto::schema::{DiffOptions, Refusal, SnapshotScope};
+
+    let snapshot = schema::snapshot(
+        &base(),
+        &SnapshotScope::only(["drs_suppliers", "drs_products"]),
+    )
+    .unwrap()
+    .parse(answer(200, "schema_snapshot"))
+    .unwrap();
+    assert_eq!(snapshot.version, Some(2));
+    assert_eq!(snapshot.major_version(), Some(12));
+    assert_eq!(snapshot.collections.len(), 2);
+    let price = snapshot
+        .fields_of("drs_products")
+        .find(|f| f.field.as_deref() == Some("price"))
+        .unwrap();
+    // Created as decimal(10,2); SQLite has no decimals, so the schema says `float`.
+    assert_eq!(price.type_name(), Some("float"));
+    assert_eq!(price.schema.as_ref().unwrap().is_nullable, Some(true));
+    assert_eq!(price.meta.as_ref().unwrap().sort, Some(4));
+    // The JSON is kept byte for byte: the `data` member of the answer.
+    let body = String::from_utf8(fixture("schema_snapshot")).unwrap();
+    assert!(body.contains(snapshot.json()));
+    assert_eq!(body.len(), snapshot.json().len() + r#"{"data":}"#.len());
+
+    let diff = schema::diff(&base(), &snapshot, DiffOptions::new())
+        .unwrap()
+        .parse(answer(200, "schema_diff"))
+        .unwrap()
+        .expect("a diff");
+    assert_eq!(diff.hash.len(), 40);
+    let summary = diff.summary();
+    assert_eq!(summary.collections.added, ["drs_products", "drs_suppliers"]);
+    assert!(
+        summary
+            .fields
+            .added
+            .contains(&"drs_products.price".to_string())
+    );
+    assert_eq!(
+        summary.relations.added,
+        ["drs_products.supplier → drs_suppliers"]
+    );
+    assert!(
+        String::from_utf8(fixture("schema_diff"))
+            .unwrap()
+            .contains(diff.json())
+    );
+
+    let other = schema::diff(&base(), &snapshot, DiffOptions::new())
+        .unwrap()
+        .parse(answer(400, "schema_diff_other_version"))
+        .unwrap_err();
+    assert_eq!(Refusal::of(&other), Some(Refusal::VersionMismatch));
+    let stale = schema::apply(&base(), &diff, false)
+        .unwrap()
+        .parse(answer(400, "schema_apply_stale"))
+        .unwrap_err();
+    assert_eq!(Refusal::of(&stale), Some(Refusal::StaleHash));
 }

@@ -1,5 +1,6 @@
 //! The fixture schema, created through the Directus REST API with plain `ureq` (not the library
-//! crates, which are what the tests test).
+//! clients, which are what the tests test). The schema itself is written with the typed builders
+//! of `directus_proto::schema`: plain values, whose JSON proto's own tests pin.
 //!
 //! [`ensure`] is idempotent: it creates what is missing and tolerates what exists, so it can run
 //! before every test run, against a fresh server or one that already has the fixtures, and from
@@ -29,6 +30,7 @@ use std::io::{ErrorKind, Write};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use directus_proto::schema::{Collection, Field, Relation};
 use serde_json::{Value, json};
 
 /// Suppliers: integer key `id`; `name`, `country`; o2m alias `products` over `drs_products.supplier`.
@@ -150,140 +152,77 @@ pub fn ensure(url: &str, admin_email: &str, admin_password: &str) -> Result<Fixt
 // ---------------------------------------------------------------------------------------------
 // Schema
 
-struct CollectionSpec {
-    collection: &'static str,
-    meta: Value,
-    /// The primary key first.
-    fields: Vec<Value>,
-}
-
-fn int_pk() -> Value {
-    json!({
-        "field": "id",
-        "type": "integer",
-        "meta": {"hidden": true, "readonly": true, "interface": "input"},
-        "schema": {"is_primary_key": true, "has_auto_increment": true}
-    })
-}
-
-fn string(field: &str) -> Value {
-    json!({"field": field, "type": "string", "meta": {"interface": "input"}, "schema": {}})
-}
-
-fn collection_specs() -> Vec<CollectionSpec> {
-    let note = |what: &str| json!({"note": format!("directus-rs test fixture: {what}")});
+/// The fixture collections, written with the typed builders of `directus_proto::schema` (plain
+/// values: they are sent with `ureq` like everything here; their JSON is pinned by proto's tests).
+fn collection_specs() -> Vec<Collection> {
+    let note = |what: &str| format!("directus-rs test fixture: {what}");
+    let mut tags = Field::json("tags");
+    tags.meta_mut().interface = Some("tags".into());
     vec![
-        CollectionSpec {
-            collection: SUPPLIERS,
-            meta: note("suppliers (o2m products)"),
-            fields: vec![
-                int_pk(),
-                string("name"),
-                string("country"),
-                json!({
-                    "field": "products",
-                    "type": "alias",
-                    "meta": {"special": ["o2m"], "interface": "list-o2m"}
-                }),
-            ],
-        },
-        CollectionSpec {
-            collection: PRODUCTS,
-            meta: note("products (m2o supplier)"),
-            fields: vec![
-                int_pk(),
-                string("name"),
-                string("category"),
-                json!({
-                    "field": "price",
-                    "type": "decimal",
-                    "meta": {"interface": "input"},
-                    "schema": {"numeric_precision": 10, "numeric_scale": 2}
-                }),
-                json!({"field": "stock", "type": "integer", "meta": {"interface": "input"}, "schema": {}}),
-                json!({
-                    "field": "active",
-                    "type": "boolean",
-                    "meta": {"special": ["cast-boolean"], "interface": "boolean"},
-                    "schema": {}
-                }),
-                json!({
-                    "field": "released_at",
-                    "type": "dateTime",
-                    "meta": {"interface": "datetime"},
-                    "schema": {}
-                }),
-                json!({
-                    "field": "tags",
-                    "type": "json",
-                    "meta": {"special": ["cast-json"], "interface": "tags"},
-                    "schema": {}
-                }),
-                json!({
-                    "field": "attrs",
-                    "type": "json",
-                    "meta": {"special": ["cast-json"], "interface": "input-code"},
-                    "schema": {}
-                }),
-                string("run"),
-                json!({
-                    "field": "supplier",
-                    "type": "integer",
-                    "meta": {"special": ["m2o"], "interface": "select-dropdown-m2o"},
-                    "schema": {}
-                }),
-            ],
-        },
-        CollectionSpec {
-            collection: NOTES,
-            meta: note("notes (UUID key)"),
-            fields: vec![
-                json!({
-                    "field": "id",
-                    "type": "uuid",
-                    "meta": {"special": ["uuid"], "hidden": true, "readonly": true, "interface": "input"},
-                    "schema": {"is_primary_key": true}
-                }),
-                string("title"),
-                json!({"field": "body", "type": "text", "meta": {"interface": "input-multiline"}, "schema": {}}),
-                string("run"),
-            ],
-        },
-        CollectionSpec {
-            collection: SETTINGS,
-            meta: json!({"singleton": true, "note": "directus-rs test fixture: a singleton"}),
-            fields: vec![int_pk(), string("site_name"), string("motto")],
-        },
-        CollectionSpec {
-            collection: INBOX,
-            meta: note("inbox (the reader may create, not read)"),
-            fields: vec![int_pk(), string("message"), string("run")],
-        },
-        CollectionSpec {
-            collection: SECRETS,
-            meta: note("secrets (the reader has no access)"),
-            fields: vec![int_pk(), string("secret")],
-        },
+        Collection::new(SUPPLIERS)
+            .note(note("suppliers (o2m products)"))
+            .fields([
+                Field::integer_pk("id"),
+                Field::string("name"),
+                Field::string("country"),
+                Field::o2m("products"),
+            ]),
+        Collection::new(PRODUCTS)
+            .note(note("products (m2o supplier)"))
+            .fields([
+                Field::integer_pk("id"),
+                Field::string("name"),
+                Field::string("category"),
+                Field::decimal("price", 10, 2),
+                Field::integer("stock"),
+                Field::boolean("active"),
+                Field::date_time("released_at"),
+                tags,
+                Field::json("attrs"),
+                Field::string("run"),
+                Field::m2o("supplier", "integer"),
+            ]),
+        Collection::new(NOTES)
+            .note(note("notes (UUID key)"))
+            .fields([
+                Field::uuid_pk("id"),
+                Field::string("title"),
+                Field::text("body"),
+                Field::string("run"),
+            ]),
+        Collection::singleton(SETTINGS)
+            .note(note("a singleton"))
+            .fields([
+                Field::integer_pk("id"),
+                Field::string("site_name"),
+                Field::string("motto"),
+            ]),
+        Collection::new(INBOX)
+            .note(note("inbox (the reader may create, not read)"))
+            .fields([
+                Field::integer_pk("id"),
+                Field::string("message"),
+                Field::string("run"),
+            ]),
+        Collection::new(SECRETS)
+            .note(note("secrets (the reader has no access)"))
+            .fields([Field::integer_pk("id"), Field::string("secret")]),
     ]
 }
 
-fn ensure_collection(api: &Api, spec: &CollectionSpec) -> Result<(), String> {
-    let path = format!("/collections/{}", spec.collection);
+fn ensure_collection(api: &Api, spec: &Collection) -> Result<(), String> {
+    let name = spec.collection.as_deref().unwrap_or_default();
+    let path = format!("/collections/{name}");
     if api.send("GET", &path, None)?.status != 200 {
         // Create it with all its fields at once (what the app does).
-        let body = json!({
-            "collection": spec.collection,
-            "meta": spec.meta,
-            "schema": {},
-            "fields": spec.fields,
-        });
+        let body = to_json(spec)?;
         let reply = api.send("POST", "/collections", Some(&body))?;
         if !reply.is_success() && api.send("GET", &path, None)?.status != 200 {
             return Err(reply.describe("POST", "/collections"));
         }
     }
     // Add the fields an older fixture version (or a racing, half-done run) may lack.
-    let existing = api.ok("GET", &format!("/fields/{}", spec.collection), None)?;
+    let existing = api.ok("GET", &format!("/fields/{name}"), None)?;
     let names: Vec<&str> = existing
         .get("data")
         .and_then(Value::as_array)
@@ -294,16 +233,16 @@ fn ensure_collection(api: &Api, spec: &CollectionSpec) -> Result<(), String> {
                 .collect()
         })
         .unwrap_or_default();
-    for field in &spec.fields {
-        let name = field.get("field").and_then(Value::as_str).unwrap_or("");
-        if names.contains(&name) {
+    for field in spec.fields.iter().flatten() {
+        let field_name = field.field.as_deref().unwrap_or_default();
+        if names.contains(&field_name) {
             continue;
         }
-        let fields_path = format!("/fields/{}", spec.collection);
-        let reply = api.send("POST", &fields_path, Some(field))?;
+        let fields_path = format!("/fields/{name}");
+        let reply = api.send("POST", &fields_path, Some(&to_json(field)?))?;
         if !reply.is_success()
             && api
-                .send("GET", &format!("{fields_path}/{name}"), None)?
+                .send("GET", &format!("{fields_path}/{field_name}"), None)?
                 .status
                 != 200
         {
@@ -313,19 +252,19 @@ fn ensure_collection(api: &Api, spec: &CollectionSpec) -> Result<(), String> {
     Ok(())
 }
 
+fn to_json<T: serde::Serialize>(value: &T) -> Result<Value, String> {
+    serde_json::to_value(value).map_err(|e| format!("a fixture does not serialize: {e}"))
+}
+
 fn ensure_relation(api: &Api) -> Result<(), String> {
     let path = format!("/relations/{PRODUCTS}/supplier");
     if api.send("GET", &path, None)?.status == 200 {
         return Ok(());
     }
-    let body = json!({
-        "collection": PRODUCTS,
-        "field": "supplier",
-        "related_collection": SUPPLIERS,
-        "meta": {"one_field": "products", "sort_field": null},
-        "schema": {"on_delete": "SET NULL"}
-    });
-    let reply = api.send("POST", "/relations", Some(&body))?;
+    let relation = Relation::many_to_one(PRODUCTS, "supplier", SUPPLIERS)
+        .one_field("products")
+        .on_delete("SET NULL");
+    let reply = api.send("POST", "/relations", Some(&to_json(&relation)?))?;
     if !reply.is_success() && api.send("GET", &path, None)?.status != 200 {
         return Err(reply.describe("POST", "/relations"));
     }

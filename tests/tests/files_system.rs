@@ -15,9 +15,10 @@ use std::sync::{Arc, Mutex};
 use directus_proto::assets::{AssetTransform, Fit, Format};
 use directus_proto::files::{FileMeta, Progress, StreamedFile, UploadFile};
 use directus_proto::models::{
-    Activity, Collection as SchemaCollection, Comment, File, Folder, Notification, Permission,
-    Policy, Preset, Revision, Role, Share, Translation, User, Version,
+    Activity, Comment, File, Folder, Notification, Permission, Policy, Preset, Revision, Role,
+    Share, Translation, User, Version,
 };
+use directus_proto::schema::Collection as SchemaCollection;
 use directus_proto::system::{self, TranslationsByKey};
 use directus_proto::{Error, ErrorCode, F, Key, Query};
 use directus_tests::fixtures::{
