@@ -62,7 +62,7 @@ pub use collection::{Collection, Singleton};
 pub use directus_proto::{
     Agg, AggFunc, AggregateRow, ApiError, AssetTransform, CacheConfig, Config, Credentials, Error,
     ErrorCode, ExportFormat, F, FileMeta, Filter, FilterError, Item, Key, Meta, MetaCount, Order,
-    Page, Query, Secret, TransportError, TransportErrorKind, UploadFile, models,
+    Page, Query, Secret, TransportError, TransportErrorKind, UploadFile, auth::Tokens, models,
 };
 pub use transport::{ByteStream, HttpClient};
 

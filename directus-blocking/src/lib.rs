@@ -36,7 +36,7 @@ pub use collection::{Collection, Pages, Singleton};
 pub use directus_proto::{
     Agg, AggFunc, AggregateRow, ApiError, AssetTransform, CacheConfig, Config, Credentials, Error,
     ErrorCode, ExportFormat, F, FileMeta, Filter, FilterError, Item, Key, Meta, MetaCount, Order,
-    Page, Query, Secret, TransportError, TransportErrorKind, UploadFile, models,
+    Page, Query, Secret, TransportError, TransportErrorKind, UploadFile, auth::Tokens, models,
 };
 
 /// `Result` with this crate's [`Error`].

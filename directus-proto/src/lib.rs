@@ -46,6 +46,7 @@ pub mod response;
 pub mod session;
 pub mod system;
 mod url;
+pub mod web;
 
 pub use aggregate::{Agg, AggFunc, Aggregate, AggregateRow};
 pub use assets::AssetTransform;
