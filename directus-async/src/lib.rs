@@ -50,6 +50,8 @@
 #![deny(missing_docs)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
+#[cfg(feature = "axum")]
+pub mod axum;
 mod client;
 mod collection;
 pub mod files;
