@@ -358,7 +358,7 @@ impl DirectusWeb {
     fn builder_for_caller(&self) -> crate::Builder {
         Directus::builder(self.shared.url.clone())
             .client(self.shared.http.clone())
-            .config(self.shared.config.clone())
+            .config(self.shared.config)
     }
 
     fn unauthenticated(&self, clear_cookies: bool) -> WebError {
