@@ -626,3 +626,37 @@ async fn transport_failures_are_502_and_504_without_details() {
         "{body}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn directus_session_cookie_is_accepted_when_configured() {
+    let server = server();
+    let login = browser()
+        .post(format!("{}/auth/login", server.url))
+        .header("content-type", "application/json")
+        .body(
+            json!({"email": READER_EMAIL, "password": READER_PASSWORD, "mode": "session"})
+                .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    let token = set_cookies(&login)["directus_session_token"].clone();
+    let cookie = format!("directus_session_token={token}");
+    let cookies = CookieSettings::default()
+        .secure(false)
+        .session_cookie("directus_session_token");
+    let app = serve(web(&server.url).cookies(cookies).build().unwrap()).await;
+    let response = get_with(&app, "/me", ("cookie", &cookie)).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        json_of(response).await["id"],
+        server.fixtures().reader_user.as_str()
+    );
+    // Not configured: the session cookie is not a credential.
+    let app = serve(web(&server.url).build().unwrap()).await;
+    assert_eq!(
+        get_with(&app, "/me", ("cookie", &cookie)).await.status(),
+        401
+    );
+}

@@ -242,3 +242,40 @@ impl Requirement {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn golden_requests() {
+        let base = BaseUrl::parse("http://h:1").unwrap();
+        let op = role_names(&base, &["r1", "r2"]).unwrap();
+        assert_eq!(op.request().method(), http::Method::GET);
+        assert_eq!(
+            op.request().uri(),
+            "http://h:1/roles?fields=id%2Cname&filter=%7B%22id%22%3A%7B%22_in%22%3A%5B%22r1%22%2C%22r2%22%5D%7D%7D&limit=2"
+        );
+        assert!(op.request().headers().get("authorization").is_none());
+        let op = my_roles(&base);
+        assert_eq!(op.request().uri(), "http://h:1/roles/me?fields=id%2Cname");
+        let op = my_access_globals(&base);
+        assert_eq!(op.request().uri(), "http://h:1/policies/me/globals");
+    }
+
+    #[test]
+    fn roles_match_by_name_or_id_and_admin_is_no_role() {
+        let access = Access::new(
+            vec![RoleRef {
+                id: "r1".into(),
+                name: None,
+            }],
+            true,
+            false,
+        );
+        assert!(Requirement::role("r1").allows(&access));
+        assert!(!Requirement::role("Editor").allows(&access));
+        assert!(Requirement::AppAccess.allows(&access));
+        assert!(!Requirement::AnyRole(Vec::new()).allows(&access));
+    }
+}
