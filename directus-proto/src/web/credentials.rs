@@ -417,4 +417,47 @@ mod tests {
         assert_eq!(base64url(b"aGVsbG8").unwrap(), b"hello");
         assert!(base64url(b"a=b").is_none());
     }
+
+    proptest::proptest! {
+        /// No header bytes make reading credentials or planning panic, and what is read is
+        /// always a well-formed, bounded token.
+        #[test]
+        fn hostile_headers_never_panic(
+            authorization in proptest::option::of(proptest::collection::vec(proptest::num::u8::ANY, 0..200)),
+            cookie in proptest::collection::vec(proptest::num::u8::ANY, 0..300),
+            seconds in proptest::num::u64::ANY,
+        ) {
+            let mut map = HeaderMap::new();
+            if let Some(value) = authorization.and_then(|v| HeaderValue::from_bytes(&v).ok()) {
+                map.insert(AUTHORIZATION, value);
+            }
+            let mut prefixed = b"directus_access_token=".to_vec();
+            prefixed.extend_from_slice(&cookie);
+            for value in [cookie, prefixed] {
+                if let Ok(value) = HeaderValue::from_bytes(&value) {
+                    map.append(COOKIE, value);
+                }
+            }
+            if let Ok(Some(found)) = request_credentials(&map, &CookieSettings::default()) {
+                let tokens = match &found {
+                    RequestCredentials::Bearer(t) | RequestCredentials::Session(t) => vec![t.clone()],
+                    RequestCredentials::Cookies { access, refresh } => {
+                        access.iter().chain(refresh).cloned().collect()
+                    }
+                };
+                for token in tokens {
+                    proptest::prop_assert!(token.expose().len() <= MAX_TOKEN_LEN);
+                    proptest::prop_assert!(!token.expose().bytes().any(|b| b.is_ascii_whitespace() || b == b';'));
+                }
+                let now = UNIX_EPOCH.checked_add(Duration::from_secs(seconds / 2)).unwrap_or(UNIX_EPOCH);
+                let _ = found.plan(now);
+            }
+        }
+
+        /// Any payload in a JWT-shaped token: no panic.
+        #[test]
+        fn jwt_payloads_never_panic(payload in "[A-Za-z0-9_-]{0,200}") {
+            let _ = jwt_times(&format!("h.{payload}.s"));
+        }
+    }
 }
