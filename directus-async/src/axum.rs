@@ -912,6 +912,18 @@ async fn logout(State(web): State<DirectusWeb>, headers: HeaderMap) -> Response 
         })) => Some(refresh),
         _ => None,
     };
+    let refresh = refresh.map(|old| {
+        // Cookies from before a rotation kept for the grace period: revoke the rotated
+        // session, and forget the rotation so it cannot hand that session out again.
+        let current = web
+            .rotated(&TokenDigest::of(&old))
+            .and_then(|t| t.refresh_token)
+            .unwrap_or_else(|| old.clone());
+        let mut rotations = lock(&web.shared.rotations);
+        rotations.remove(&old);
+        rotations.retain(|(tokens, _)| tokens.refresh_token.as_ref() != Some(&current));
+        current
+    });
     let revoked = match refresh {
         Some(refresh) => match web.builder_for_caller().anonymous() {
             Ok(client) => match auth::logout(client.base_url(), &refresh) {

@@ -597,6 +597,26 @@ async fn logout_revokes_the_refresh_token_and_clears_the_cookies() {
     assert_eq!(cookies[ACCESS], "");
     assert_eq!(cookies[REFRESH], "");
     assert_eq!(refresh_status(&server.url, &refresh).await, 401);
+
+    // A logout with cookies from before a rotation revokes the rotated session, and the kept
+    // rotation no longer hands it out.
+    let (_, before) = login(&app, READER_EMAIL, READER_PASSWORD).await;
+    let stale = cookie_header("stale.access.token", &before);
+    let rotated = get_with(&app, "/me", ("cookie", &stale)).await;
+    assert_eq!(rotated.status(), 200);
+    let after = set_cookies(&rotated)[REFRESH].clone();
+    let response = browser()
+        .post(format!("{app}/logout"))
+        .header("cookie", &stale)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    assert_eq!(refresh_status(&server.url, &after).await, 401);
+    assert_eq!(
+        get_with(&app, "/me", ("cookie", &stale)).await.status(),
+        401
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

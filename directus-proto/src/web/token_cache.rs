@@ -184,6 +184,22 @@ impl<V> TokenCache<V> {
         self.entries.remove(&TokenDigest::of(token));
     }
 
+    /// Keeps only the entries whose value passes `keep` (e.g. drops every rotation that led to
+    /// a refresh token just revoked).
+    ///
+    /// ```
+    /// # use directus_proto::{Secret, web::TokenCache};
+    /// # use std::time::{Duration, Instant};
+    /// let mut cache = TokenCache::new(4, Duration::from_secs(5));
+    /// cache.insert(&Secret::new("a"), 1, Instant::now());
+    /// cache.insert(&Secret::new("b"), 2, Instant::now());
+    /// cache.retain(|v| *v != 1);
+    /// assert_eq!(cache.len(), 1);
+    /// ```
+    pub fn retain(&mut self, mut keep: impl FnMut(&V) -> bool) {
+        self.entries.retain(|_, (_, v)| keep(v));
+    }
+
     /// How many entries it holds (expired ones included until they are pushed out).
     ///
     /// ```
