@@ -83,8 +83,7 @@ const LANES: usize = 64;
 
 /// What a request without credentials gets.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Unauthenticated {
+enum Unauthenticated {
     /// `401` with a JSON error (APIs).
     Status,
     /// `303 See Other` to this path (pages), like py-directus' redirect to `/login`.
@@ -441,12 +440,12 @@ impl DirectusWeb {
             return Err(self.unauthenticated(false));
         };
         let from_cookies = matches!(found, RequestCredentials::Cookies { .. });
-        let (client, rotated_from) = match found.plan(SystemTime::now()) {
-            Plan::Use(tokens) => (self.builder_for_caller().tokens(tokens)?, None),
-            Plan::Static(token) => (self.builder_for_caller().token(token.expose())?, None),
+        let (client, rotated) = match found.plan(SystemTime::now()) {
+            Plan::Use(tokens) => (self.builder_for_caller().tokens(tokens)?, false),
+            Plan::Static(token) => (self.builder_for_caller().token(token.expose())?, false),
             Plan::Refresh(refresh) => {
-                let tokens = self.rotate(refresh.clone()).await?;
-                (self.builder_for_caller().tokens(tokens)?, Some(refresh))
+                let tokens = self.rotate(refresh).await?;
+                (self.builder_for_caller().tokens(tokens)?, true)
             }
             _ => return Err(self.unauthenticated(from_cookies)),
         };
@@ -455,7 +454,7 @@ impl DirectusWeb {
         Ok(Resolved {
             client,
             from_cookies,
-            rotated: rotated_from.is_some(),
+            rotated,
             start,
             refresh,
         })

@@ -8,6 +8,11 @@ use crate::auth::{Secret, Tokens};
 use crate::error::Error;
 
 /// The `SameSite` attribute of the token cookies.
+///
+/// ```
+/// use directus_proto::web::{CookieSettings, SameSite};
+/// assert_eq!(CookieSettings::default().same_site, SameSite::Lax);
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SameSite {

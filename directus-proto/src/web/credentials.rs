@@ -61,6 +61,12 @@ pub enum RequestCredentials {
 }
 
 /// What to do with a request's credentials; see [`RequestCredentials::plan`].
+///
+/// ```
+/// use directus_proto::{Secret, web::{Plan, RequestCredentials}};
+/// let bearer = RequestCredentials::Bearer(Secret::new("t"));
+/// assert_eq!(bearer.plan(std::time::SystemTime::now()), Plan::Static(Secret::new("t")));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Plan {
