@@ -459,36 +459,49 @@ async fn two_hundred_requests_of_four_users_each_see_their_own_view_on_one_pool(
     let app = serve(web(&relay).build().unwrap()).await;
     let admin_cookies = {
         let (a, r) = login(&app, &server.admin_email, &server.admin_password).await;
-        ("cookie", cookie_header(&a, &r))
+        cookie_header(&a, &r)
     };
     let reader_cookies = {
         let (a, r) = login(&app, READER_EMAIL, READER_PASSWORD).await;
-        ("cookie", cookie_header(&a, &r))
+        cookie_header(&a, &r)
     };
     let fourth_cookies = {
         let (a, r) = login(&app, &fourth_email, "drs-axum-password-1").await;
-        ("cookie", cookie_header(&a, &r))
+        cookie_header(&a, &r)
     };
     // Each user's view of `/me` is its own id (the readers may not read their email).
     let fixtures = server.fixtures();
     let admin_id = admin.me().await.unwrap()["id"].as_str().unwrap().to_owned();
     let fourth_id = fourth["id"].as_str().unwrap().to_owned();
-    let users = [
-        (admin_cookies, admin_id),
+    // Each user is a browser: cookie users keep what `Set-Cookie` hands them (access tokens
+    // live 10 s on the test server, so a slow run rotates them midway).
+    let users: Vec<(&str, std::sync::Mutex<String>, String)> = vec![
+        ("cookie", admin_cookies.into(), admin_id),
         (
-            ("authorization", format!("Bearer {STATIC_TOKEN}")),
+            "authorization",
+            format!("Bearer {STATIC_TOKEN}").into(),
             fixtures.token_user.clone(),
         ),
-        (reader_cookies, fixtures.reader_user.clone()),
-        (fourth_cookies, fourth_id.clone()),
+        (
+            "cookie",
+            reader_cookies.into(),
+            fixtures.reader_user.clone(),
+        ),
+        ("cookie", fourth_cookies.into(), fourth_id.clone()),
     ];
+    let users = Arc::new(users);
     let before = connections.load(Ordering::SeqCst);
     let mismatches: Vec<String> = stream::iter(0..200usize)
         .map(|i| {
-            let ((name, value), id) = users[i % 4].clone();
-            let app = app.clone();
+            let (app, users) = (app.clone(), Arc::clone(&users));
             async move {
+                let (name, jar, id) = &users[i % 4];
+                let value = jar.lock().unwrap().clone();
                 let response = get_with(&app, "/me", (name, &value)).await;
+                let fresh = set_cookies(&response);
+                if let (Some(a), Some(r)) = (fresh.get(ACCESS), fresh.get(REFRESH)) {
+                    *jar.lock().unwrap() = cookie_header(a, r);
+                }
                 let status = response.status();
                 let body: Value =
                     serde_json::from_slice(&response.bytes().await.unwrap_or_default())
