@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use directus_proto::{
     BaseUrl, CacheConfig, Config, Credentials, Error, Exchange, Generation, Item, Items, Operation,
-    RetryPolicy, Session, Step, auth,
+    RetryPolicy, Session, Step, auth, auth::Tokens,
 };
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
@@ -133,14 +133,6 @@ impl Builder {
         self
     }
 
-    fn session(&self, base: BaseUrl, credentials: Option<Credentials>) -> crate::Result<Session> {
-        let session = Session::new(base, credentials)?;
-        session.set_retry_policy(self.retry.clone());
-        // The jitter's randomness: proto draws none of its own.
-        session.seed_jitter(crate::random::bits() as u64);
-        Ok(session)
-    }
-
     /// A client with these credentials, not yet authenticated: email-and-password
     /// credentials log in on the first call.
     ///
@@ -152,7 +144,32 @@ impl Builder {
     /// ```
     pub fn credentials(self, credentials: Option<Credentials>) -> crate::Result<Directus> {
         let base = BaseUrl::parse(&self.url)?;
-        let session = self.session(base, credentials)?;
+        self.with_session(Session::new(base, credentials)?)
+    }
+
+    /// A client that goes on from tokens kept elsewhere (a browser's cookies, a file): it uses
+    /// the access token while it lives, then refreshes with the refresh token, which rotates;
+    /// [`Directus::tokens`] reads the current ones back. Without a refresh token the access
+    /// token is used as it is and never refreshed.
+    ///
+    /// ```
+    /// use directus_async::{Directus, Tokens};
+    /// use std::time::Duration;
+    ///
+    /// let kept = Tokens::new("access", Some("refresh".into()), Some(Duration::from_secs(60)));
+    /// let client = Directus::builder("http://127.0.0.1:8055").tokens(kept).unwrap();
+    /// assert_eq!(client.tokens().unwrap().refresh_token.unwrap().expose(), "refresh");
+    /// ```
+    pub fn tokens(self, tokens: Tokens) -> crate::Result<Directus> {
+        let base = BaseUrl::parse(&self.url)?;
+        let session = Session::with_tokens(base, tokens, Instant::now())?;
+        self.with_session(session)
+    }
+
+    fn with_session(self, session: Session) -> crate::Result<Directus> {
+        session.set_retry_policy(self.retry.clone());
+        // The jitter's randomness: proto draws none of its own.
+        session.seed_jitter(crate::random::bits() as u64);
         let http = match self.http {
             Some(http) => http,
             #[cfg(feature = "reqwest")]
@@ -311,6 +328,19 @@ impl Directus {
     /// ```
     pub fn session_state(&self) -> &Session {
         &self.inner.session
+    }
+
+    /// The current tokens, after any refresh (refresh tokens rotate), and how long the access
+    /// token still lives: to keep a login across runs or hand it back to a browser. `None`
+    /// before a login and after a logout. Handle them as the secrets they are.
+    ///
+    /// ```
+    /// # use directus_async::Directus;
+    /// let directus = Directus::with_token("http://127.0.0.1:8055", "t").unwrap();
+    /// assert_eq!(directus.tokens().unwrap().access_token.expose(), "t");
+    /// ```
+    pub fn tokens(&self) -> Option<Tokens> {
+        self.inner.session.tokens(Instant::now())
     }
 
     /// The server's base URL, for building operations of `directus_proto` to [`run`](Self::run).

@@ -50,6 +50,8 @@
 #![deny(missing_docs)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
+#[cfg(feature = "axum")]
+pub mod axum;
 mod client;
 mod collection;
 pub mod files;
@@ -64,7 +66,8 @@ pub use collection::{Collection, Singleton};
 pub use directus_proto::{
     Agg, AggFunc, AggregateRow, ApiError, AssetTransform, Body, CacheConfig, Config, Credentials,
     Error, ErrorCode, ExportFormat, F, FileMeta, Filter, FilterError, Item, Key, Meta, MetaCount,
-    Order, Page, Query, Secret, TransportError, TransportErrorKind, UploadFile, models,
+    Order, Page, Query, RetryPolicy, Secret, TransportError, TransportErrorKind, UploadFile,
+    auth::Tokens, models,
 };
 #[cfg(feature = "reqwest")]
 pub use transport::reqwest_client_builder;

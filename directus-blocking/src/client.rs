@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use directus_proto::{
     BaseUrl, CacheConfig, Config, Credentials, Error, Exchange, Generation, Item, Items, Operation,
-    RetryPolicy, Session, Step, auth,
+    RetryPolicy, Session, Step, auth, auth::Tokens,
 };
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -114,14 +114,6 @@ impl Builder {
         self
     }
 
-    fn session(&self, base: BaseUrl, credentials: Option<Credentials>) -> crate::Result<Session> {
-        let session = Session::new(base, credentials)?;
-        session.set_retry_policy(self.retry.clone());
-        // The jitter's randomness: proto draws none of its own.
-        session.seed_jitter(crate::random::bits() as u64);
-        Ok(session)
-    }
-
     /// A client with these credentials, not yet authenticated: email-and-password
     /// credentials log in on the first call.
     ///
@@ -134,20 +126,45 @@ impl Builder {
     /// ```
     pub fn credentials(self, credentials: Option<Credentials>) -> crate::Result<Directus> {
         let base = BaseUrl::parse(&self.url)?;
-        let session = self.session(base, credentials)?;
+        Ok(self.with_session(Session::new(base, credentials)?))
+    }
+
+    /// A client that goes on from tokens kept elsewhere (a file, a browser's cookies): it uses
+    /// the access token while it lives, then refreshes with the refresh token, which rotates;
+    /// [`Directus::tokens`] reads the current ones back. Without a refresh token the access
+    /// token is used as it is and never refreshed.
+    ///
+    /// ```
+    /// use directus_blocking::{Directus, Tokens};
+    /// use std::time::Duration;
+    ///
+    /// let kept = Tokens::new("access", Some("refresh".into()), Some(Duration::from_secs(60)));
+    /// let client = Directus::builder("http://127.0.0.1:8055").tokens(kept).unwrap();
+    /// assert_eq!(client.tokens().unwrap().refresh_token.unwrap().expose(), "refresh");
+    /// ```
+    pub fn tokens(self, tokens: Tokens) -> crate::Result<Directus> {
+        let base = BaseUrl::parse(&self.url)?;
+        let session = Session::with_tokens(base, tokens, Instant::now())?;
+        Ok(self.with_session(session))
+    }
+
+    fn with_session(self, session: Session) -> Directus {
+        session.set_retry_policy(self.retry.clone());
+        // The jitter's randomness: proto draws none of its own.
+        session.seed_jitter(crate::random::bits() as u64);
         let agent = self.agent.unwrap_or_else(|| {
             ureq::Agent::config_builder()
                 .user_agent(concat!("directus-rs/", env!("CARGO_PKG_VERSION")))
                 .build()
                 .into()
         });
-        Ok(Directus {
+        Directus {
             inner: Arc::new(Inner {
                 session,
                 transport: Transport::new(agent, self.config),
                 refresh_lane: Mutex::new(()),
             }),
-        })
+        }
     }
 
     /// Logs in with email and password now (so a wrong password fails here).
@@ -272,6 +289,19 @@ impl Directus {
         let value = result?;
         logout?;
         Ok(value)
+    }
+
+    /// The current tokens, after any refresh (refresh tokens rotate), and how long the access
+    /// token still lives: to keep a login across runs. `None` before a login and after a
+    /// logout. Handle them as the secrets they are.
+    ///
+    /// ```
+    /// # use directus_blocking::Directus;
+    /// let directus = Directus::with_token("http://127.0.0.1:8055", "t").unwrap();
+    /// assert_eq!(directus.tokens().unwrap().access_token.expose(), "t");
+    /// ```
+    pub fn tokens(&self) -> Option<Tokens> {
+        self.inner.session.tokens(Instant::now())
     }
 
     /// The proto session: tokens, cache, base URL.

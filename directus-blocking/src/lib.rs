@@ -38,7 +38,8 @@ pub use collection::{Collection, Pages, Singleton};
 pub use directus_proto::{
     Agg, AggFunc, AggregateRow, ApiError, AssetTransform, Body, CacheConfig, Config, Credentials,
     Error, ErrorCode, ExportFormat, F, FileMeta, Filter, FilterError, Item, Key, Meta, MetaCount,
-    Order, Page, Query, Secret, TransportError, TransportErrorKind, UploadFile, models,
+    Order, Page, Query, RetryPolicy, Secret, TransportError, TransportErrorKind, UploadFile,
+    auth::Tokens, models,
 };
 
 /// `Result` with this crate's [`Error`].

@@ -203,6 +203,29 @@ pub struct Tokens {
     pub expires: Option<Duration>,
 }
 
+impl Tokens {
+    /// Tokens kept from an earlier login (a cookie, a file): the access token, the refresh
+    /// token when there is one, and how long the access token still lives.
+    ///
+    /// ```
+    /// use directus_proto::auth::Tokens;
+    /// use std::time::Duration;
+    /// let tokens = Tokens::new("access", Some("refresh".into()), Some(Duration::from_secs(60)));
+    /// assert_eq!(tokens.refresh_token.unwrap().expose(), "refresh");
+    /// ```
+    pub fn new(
+        access_token: impl Into<Secret>,
+        refresh_token: Option<Secret>,
+        expires: Option<Duration>,
+    ) -> Self {
+        Tokens {
+            access_token: access_token.into(),
+            refresh_token,
+            expires,
+        }
+    }
+}
+
 #[derive(Deserialize)]
 struct RawTokens {
     access_token: String,

@@ -51,6 +51,7 @@ pub mod schema;
 pub mod session;
 pub mod system;
 mod url;
+pub mod web;
 
 pub use aggregate::{Agg, AggFunc, Aggregate, AggregateRow};
 pub use assets::AssetTransform;

@@ -279,6 +279,70 @@ impl Session {
         self.retry_state().1.next()
     }
 
+    /// A session that goes on from tokens kept elsewhere (a browser's cookies, a file): it
+    /// uses the access token until `expires` from `now`, then refreshes with the refresh token
+    /// (which rotates: read the new ones with [`Session::tokens`]). Without a refresh token the
+    /// access token is used as it is, like a static token, and never refreshed.
+    ///
+    /// ```
+    /// use directus_proto::{BaseUrl, Session, auth::Tokens};
+    /// use std::time::{Duration, Instant};
+    ///
+    /// let base = BaseUrl::parse("http://localhost").unwrap();
+    /// let now = Instant::now();
+    /// let kept = Tokens::new("a1", Some("r1".into()), Some(Duration::from_secs(600)));
+    /// let session = Session::with_tokens(base, kept, now).unwrap();
+    /// let tokens = session.tokens(now).unwrap();
+    /// assert_eq!(tokens.access_token.expose(), "a1");
+    /// assert_eq!(tokens.refresh_token.unwrap().expose(), "r1");
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] when the access token holds characters a header cannot carry.
+    pub fn with_tokens(base: BaseUrl, tokens: Tokens, now: Instant) -> Result<Self, Error> {
+        let credentials = match &tokens.refresh_token {
+            Some(refresh) => Credentials::RefreshToken(refresh.clone()),
+            None => Credentials::StaticToken(tokens.access_token.clone()),
+        };
+        let session = Session::new(base, Some(credentials))?;
+        {
+            let mut state = session.auth();
+            state.store(tokens, now)?;
+            // The first tokens of this session: generation 0, like a fresh one.
+            state.generation = 0;
+        }
+        Ok(session)
+    }
+
+    /// The current tokens (after any refresh, which rotates them) and how long the access
+    /// token still lives from `now`; `None` before a login, after a logout, and for anonymous
+    /// sessions. Handle them as the secrets they are.
+    ///
+    /// ```
+    /// use directus_proto::{BaseUrl, Credentials, Session};
+    /// use std::time::Instant;
+    ///
+    /// let base = BaseUrl::parse("http://localhost").unwrap();
+    /// let session = Session::new(base, Some(Credentials::static_token("t0ken")));
+    /// let tokens = session.tokens(Instant::now()).unwrap();
+    /// assert_eq!(tokens.access_token.expose(), "t0ken");
+    /// assert!(tokens.refresh_token.is_none() && tokens.expires.is_none());
+    /// ```
+    pub fn tokens(&self, now: Instant) -> Option<Tokens> {
+        let state = self.auth();
+        if state.logged_out {
+            return None;
+        }
+        let access = state.access.as_ref()?.to_str().ok()?;
+        let access = access.strip_prefix("Bearer ").unwrap_or(access);
+        Some(Tokens {
+            access_token: Secret::new(access),
+            refresh_token: state.refresh.clone(),
+            expires: state.expires_at.map(|at| at.saturating_duration_since(now)),
+        })
+    }
+
     /// The server's base URL.
     ///
     /// ```
