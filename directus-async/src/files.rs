@@ -156,6 +156,31 @@ impl<'a> Files<'a> {
         self.send_streamed(op, body, head, rest).await
     }
 
+    /// Imports a CSV or JSON file into a collection, streamed (every row created, in one
+    /// transaction): `head` is the file's first bytes (for its media type), `rest` the others.
+    ///
+    /// ```no_run
+    /// # use directus_async::{Directus, files::StreamedFile};
+    /// use futures_util::{StreamExt, stream};
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// let rest = stream::iter([Ok(b"Apple\n".to_vec())]).boxed();
+    /// directus.files().import_rows_stream("products", b"name\n".to_vec(), rest, StreamedFile::new("rows.csv")).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn import_rows_stream(
+        &self,
+        collection: &str,
+        head: Vec<u8>,
+        rest: ByteStream,
+        file: StreamedFile,
+    ) -> crate::Result<()> {
+        let (op, body) =
+            directus_proto::utils::import_stream(self.client.base_url(), collection, &file, &head)?
+                .into_parts();
+        self.send_streamed(op, body, head, rest).await
+    }
+
     /// Replaces a file's content (in memory), keeping its key.
     ///
     /// ```no_run
@@ -197,13 +222,13 @@ impl<'a> Files<'a> {
         self.send_streamed(op, body, head, rest).await
     }
 
-    async fn send_streamed(
+    async fn send_streamed<T>(
         &self,
-        op: Operation<Option<File>>,
+        op: Operation<T>,
         body: Streaming,
         head: Vec<u8>,
         rest: ByteStream,
-    ) -> crate::Result<Option<File>> {
+    ) -> crate::Result<T> {
         let total = body.content_length();
         let parts = stream::iter([Ok(body.preamble().to_vec()), Ok(head)])
             .chain(rest)
@@ -484,6 +509,27 @@ mod with_tokio {
         ) -> crate::Result<Option<File>> {
             let (reader, file) = open(path.as_ref(), file).await?;
             self.upload_reader(reader, file).await
+        }
+
+        /// Imports a CSV or JSON file into a collection, streamed from disk.
+        ///
+        /// ```no_run
+        /// # use directus_async::{Directus, files::StreamedFile};
+        /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+        /// directus.files().import_rows_path("products", "rows.csv", StreamedFile::new("rows.csv")).await?;
+        /// # Ok(())
+        /// # }
+        /// ```
+        pub async fn import_rows_path(
+            &self,
+            collection: &str,
+            path: impl AsRef<Path>,
+            file: StreamedFile,
+        ) -> crate::Result<()> {
+            let (mut reader, file) = open(path.as_ref(), file).await?;
+            let head = read_head(&mut reader).await?;
+            self.import_rows_stream(collection, head, chunks(reader), file)
+                .await
         }
 
         /// Replaces a file's content, streamed from disk.

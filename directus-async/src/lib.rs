@@ -53,9 +53,12 @@
 mod client;
 mod collection;
 pub mod files;
+mod graphql;
 mod system;
 mod timer;
 mod transport;
+mod utils;
+mod versions;
 
 pub use client::{Builder, Directus};
 pub use collection::{Collection, Singleton};

@@ -230,12 +230,53 @@ impl<'a> Files<'a> {
         self.send_streamed(op, &body, head.as_slice().chain(reader))
     }
 
-    fn send_streamed(
+    /// Imports a CSV or JSON file into a collection, streamed from disk (every row created,
+    /// in one transaction); the progress callback sees the bytes.
+    ///
+    /// ```no_run
+    /// # use directus_blocking::{Directus, files::StreamedFile};
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// directus.files().import_rows_path("products", "rows.csv", StreamedFile::new("rows.csv"))?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn import_rows_path(
         &self,
-        op: Operation<Option<File>>,
+        collection: &str,
+        path: impl AsRef<Path>,
+        file: StreamedFile,
+    ) -> crate::Result<()> {
+        let (reader, file) = open(path.as_ref(), file)?;
+        self.import_rows_reader(collection, reader, file)
+    }
+
+    /// Imports a CSV or JSON file into a collection, streamed from any reader.
+    ///
+    /// ```no_run
+    /// # use directus_blocking::{Directus, files::StreamedFile};
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// let csv: &[u8] = b"name\nApple\n";
+    /// directus.files().import_rows_reader("products", csv, StreamedFile::new("rows.csv"))?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn import_rows_reader(
+        &self,
+        collection: &str,
+        mut reader: impl Read,
+        file: StreamedFile,
+    ) -> crate::Result<()> {
+        let head = read_head(&mut reader).map_err(|e| io_error("reading the file", e))?;
+        let (op, body) =
+            directus_proto::utils::import_stream(self.client.base_url(), collection, &file, &head)?
+                .into_parts();
+        self.send_streamed(op, &body, head.as_slice().chain(reader))
+    }
+
+    fn send_streamed<T>(
+        &self,
+        op: Operation<T>,
         body: &Streaming,
         content: impl Read,
-    ) -> crate::Result<Option<File>> {
+    ) -> crate::Result<T> {
         let total = body.content_length();
         let mut content = Some(content);
         let call = self.client.session_state().call(op);

@@ -28,8 +28,11 @@
 mod client;
 mod collection;
 pub mod files;
+mod graphql;
 mod system;
 mod transport;
+mod utils;
+mod versions;
 
 pub use client::{Builder, Directus};
 pub use collection::{Collection, Pages, Singleton};

@@ -299,7 +299,12 @@ impl UploadFile {
         )
     }
 
-    fn write(&self, form: &mut Form) -> Result<(), Error> {
+    /// The file's bytes.
+    pub(crate) fn content(&self) -> &[u8] {
+        &self.content
+    }
+
+    pub(crate) fn write(&self, form: &mut Form) -> Result<(), Error> {
         self.meta.write(form)?;
         let media_type = self.resolved_media_type()?;
         form.file("file", &self.file_name, &media_type, &self.content)?;
@@ -432,12 +437,12 @@ impl StreamedFile {
 /// assert_eq!(op.request().headers()["content-type"], body.content_type());
 /// ```
 #[derive(Debug)]
-pub struct StreamUpload {
-    operation: Operation<Option<File>>,
+pub struct StreamUpload<T = Option<File>> {
+    operation: Operation<T>,
     body: Streaming,
 }
 
-impl StreamUpload {
+impl<T> StreamUpload<T> {
     /// The operation: the request without its body, and the parser of the answer.
     ///
     /// ```
@@ -446,7 +451,7 @@ impl StreamUpload {
     /// let up = files::upload_stream(&base, &StreamedFile::new("a.txt"), b"").unwrap();
     /// assert_eq!(up.operation().request().uri(), "http://localhost/files");
     /// ```
-    pub fn operation(&self) -> &Operation<Option<File>> {
+    pub fn operation(&self) -> &Operation<T> {
         &self.operation
     }
 
@@ -470,7 +475,7 @@ impl StreamUpload {
     /// let (op, body) = files::upload_stream(&base, &StreamedFile::new("a.txt"), b"").unwrap().into_parts();
     /// # let _ = (op, body);
     /// ```
-    pub fn into_parts(self) -> (Operation<Option<File>>, Streaming) {
+    pub fn into_parts(self) -> (Operation<T>, Streaming) {
         (self.operation, self.body)
     }
 }
@@ -673,6 +678,27 @@ fn stream_op(
     file: &StreamedFile,
     head: &[u8],
 ) -> Result<StreamUpload, Error> {
+    stream_op_to(
+        base,
+        method,
+        path,
+        file,
+        head,
+        response::written::<File>,
+        FILES,
+    )
+}
+
+/// A streamed multipart request of `file` (its metadata first) to any route.
+pub(crate) fn stream_op_to<T>(
+    base: &BaseUrl,
+    method: Method,
+    path: &str,
+    file: &StreamedFile,
+    head: &[u8],
+    parse: crate::operation::Parser<T>,
+    collection: &str,
+) -> Result<StreamUpload<T>, Error> {
     let mut seed = file.file_name.as_bytes().to_vec();
     seed.extend_from_slice(&file.length.unwrap_or(u64::MAX).to_le_bytes());
     seed.extend_from_slice(&head[..head.len().min(media::SNIFF_LEN)]);
@@ -686,9 +712,9 @@ fn stream_op(
         path,
         Vec::new(),
         body.content_type().clone(),
-        response::written::<File>,
+        parse,
     )
-    .for_collection(FILES);
+    .for_collection(collection);
     Ok(StreamUpload { operation, body })
 }
 

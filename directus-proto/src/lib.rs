@@ -35,6 +35,7 @@ mod config;
 pub mod error;
 pub mod files;
 pub mod filter;
+pub mod graphql;
 pub mod items;
 pub mod media;
 mod model;
@@ -46,6 +47,8 @@ pub mod response;
 pub mod session;
 pub mod system;
 mod url;
+pub mod utils;
+pub mod versions;
 
 pub use aggregate::{Agg, AggFunc, Aggregate, AggregateRow};
 pub use assets::AssetTransform;

@@ -37,7 +37,7 @@ pub const SUPPLIERS: &str = "drs_suppliers";
 /// `active` boolean, `released_at` dateTime, `tags` json, `attrs` json, `run` string,
 /// `supplier` m2o to [`SUPPLIERS`].
 pub const PRODUCTS: &str = "drs_products";
-/// Notes: UUID key `id`; `title` string, `body` text, `run` string.
+/// Notes: UUID key `id`; `title` string, `body` text, `run` string. Content versioning is on.
 pub const NOTES: &str = "drs_notes";
 /// A singleton collection: `site_name`, `motto` (seeded when empty).
 pub const SETTINGS: &str = "drs_settings";
@@ -45,8 +45,13 @@ pub const SETTINGS: &str = "drs_settings";
 pub const INBOX: &str = "drs_inbox";
 /// Secrets: integer key; `secret`. The reader has no access at all (one row is seeded).
 pub const SECRETS: &str = "drs_secrets";
+/// Catalog: string key `sku`; `name` string, `stock` integer, `sort` integer (the manual sort
+/// field), `run` string. The key a sync job upserts on.
+pub const CATALOG: &str = "drs_catalog";
 /// Every fixture collection.
-pub const COLLECTIONS: [&str; 6] = [SUPPLIERS, PRODUCTS, NOTES, SETTINGS, INBOX, SECRETS];
+pub const COLLECTIONS: [&str; 7] = [
+    SUPPLIERS, PRODUCTS, NOTES, SETTINGS, INBOX, SECRETS, CATALOG,
+];
 
 /// The seeded singleton values (written only when `site_name` is empty).
 pub const SETTINGS_SITE_NAME: &str = "directus-rs demo";
@@ -114,6 +119,7 @@ pub fn ensure(url: &str, admin_email: &str, admin_password: &str) -> Result<Fixt
         ensure_collection(&api, &spec)?;
     }
     ensure_relation(&api)?;
+    ensure_versioning(&api, NOTES)?;
     seed(&api)?;
 
     let reader_policy = ensure_policy(&api)?;
@@ -250,6 +256,22 @@ fn collection_specs() -> Vec<CollectionSpec> {
             ],
         },
         CollectionSpec {
+            collection: CATALOG,
+            meta: json!({"sort_field": "sort", "note": "directus-rs test fixture: catalog (string key)"}),
+            fields: vec![
+                json!({
+                    "field": "sku",
+                    "type": "string",
+                    "meta": {"interface": "input"},
+                    "schema": {"is_primary_key": true, "length": 255}
+                }),
+                string("name"),
+                json!({"field": "stock", "type": "integer", "meta": {"interface": "input"}, "schema": {}}),
+                json!({"field": "sort", "type": "integer", "meta": {"interface": "input", "hidden": true}, "schema": {}}),
+                string("run"),
+            ],
+        },
+        CollectionSpec {
             collection: SETTINGS,
             meta: json!({"singleton": true, "note": "directus-rs test fixture: a singleton"}),
             fields: vec![int_pk(), string("site_name"), string("motto")],
@@ -328,6 +350,16 @@ fn ensure_relation(api: &Api) -> Result<(), String> {
     let reply = api.send("POST", "/relations", Some(&body))?;
     if !reply.is_success() && api.send("GET", &path, None)?.status != 200 {
         return Err(reply.describe("POST", "/relations"));
+    }
+    Ok(())
+}
+
+/// Turns content versioning on for a collection (an update, so also for an older fixture).
+fn ensure_versioning(api: &Api, collection: &str) -> Result<(), String> {
+    let path = format!("/collections/{collection}");
+    let current = api.ok("GET", &path, None)?;
+    if current.pointer("/data/meta/versioning") != Some(&Value::Bool(true)) {
+        api.ok("PATCH", &path, Some(&json!({"meta": {"versioning": true}})))?;
     }
     Ok(())
 }

@@ -1,0 +1,49 @@
+//! GraphQL through the session; see [`directus_proto::graphql`].
+
+use directus_proto::graphql;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::Directus;
+
+impl Directus {
+    /// Runs a GraphQL query or mutation on `/graphql` and reads `data` as `T`; GraphQL errors
+    /// (answered with status 200) are an [`Error::Api`](crate::Error::Api) like any other.
+    ///
+    /// ```no_run
+    /// # use directus_async::Directus;
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// let data: serde_json::Value = directus.graphql(
+    ///     "query($n: Int) { products(limit: $n) { id name } }",
+    ///     &serde_json::json!({"n": 5}),
+    /// ).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn graphql<T: DeserializeOwned>(
+        &self,
+        query: &str,
+        variables: &(impl Serialize + ?Sized),
+    ) -> crate::Result<T> {
+        self.run(graphql::query(self.base_url(), query, variables)?)
+            .await
+    }
+
+    /// Runs a GraphQL query or mutation on `/graphql/system`.
+    ///
+    /// ```no_run
+    /// # use directus_async::Directus;
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// let me: serde_json::Value = directus.graphql_system("{ users_me { email } }", &()).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn graphql_system<T: DeserializeOwned>(
+        &self,
+        query: &str,
+        variables: &(impl Serialize + ?Sized),
+    ) -> crate::Result<T> {
+        self.run(graphql::system(self.base_url(), query, variables)?)
+            .await
+    }
+}

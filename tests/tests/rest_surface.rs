@@ -1,0 +1,337 @@
+//! The rest of the REST surface against a real Directus server, for both clients: batch
+//! updates, imports (one collection from a file, the multi-collection upsert), export into a
+//! file, the utilities, GraphQL and content versions.
+//!
+//! Each scenario is written once, in [`scenario!`], and expands into a `blocking` and an
+//! `async_client` test; `a!(expr)` awaits on the async side only (as in `files_system.rs`).
+
+// The sort scenario holds a std mutex across awaits on purpose: each async test runs on its own
+// runtime under `block_on`, and the mutex only makes the two test threads take turns.
+#![allow(clippy::await_holding_lock)]
+
+use std::time::Duration;
+
+use directus_proto::files::StreamedFile;
+use directus_proto::models::{File, Revision};
+use directus_proto::utils::{ImportBatch, ImportOptions};
+use directus_proto::{ExportFormat, F, FileMeta, Key, Query, UploadFile};
+use directus_tests::fixtures::{CATALOG, NOTES};
+use directus_tests::{Server, unique};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// Expands one scenario body into a blocking test and an async test.
+macro_rules! scenario {
+    ($(#[$meta:meta])* fn $name:ident($d:ident, $server:ident) $body:block) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[test]
+            fn blocking() {
+                #[allow(unused_macros)]
+                macro_rules! a {
+                    ($e:expr) => {
+                        $e
+                    };
+                }
+                #[allow(unused_imports)]
+                use directus_blocking::Directus as Client;
+                let $server = Server::from_env();
+                $server.fixtures();
+                let $d = Client::login(&$server.url, &$server.admin_email, &$server.admin_password)
+                    .expect("admin login (blocking)");
+                $body
+            }
+
+            #[test]
+            fn async_client() {
+                #[allow(unused_macros)]
+                macro_rules! a {
+                    ($e:expr) => {
+                        $e.await
+                    };
+                }
+                #[allow(unused_imports)]
+                use directus_async::Directus as Client;
+                let $server = Server::from_env();
+                $server.fixtures();
+                runtime().block_on(async {
+                    let $d =
+                        Client::login(&$server.url, &$server.admin_email, &$server.admin_password)
+                            .await
+                            .expect("admin login (async)");
+                    $body
+                })
+            }
+        }
+    };
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+/// A catalog row as the tests read it back.
+#[derive(Debug, Deserialize, PartialEq)]
+struct CatalogRow {
+    sku: String,
+    name: Option<String>,
+    stock: Option<i64>,
+    sort: Option<i64>,
+}
+
+static SORT_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// A sort value far from any other run's (and within a 32-bit integer column).
+fn sort_base() -> i64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    1_000 + i64::from(nanos % 200_000_000) * 8
+}
+
+fn catalog_query(run: &str) -> Query {
+    Query::new()
+        .filter(F::eq("run", run))
+        .fields(["sku", "name", "stock", "sort"])
+        .sort("sku", directus_proto::Order::Asc)
+        .no_limit()
+}
+
+scenario! {
+    /// `PATCH /items/c` with a list: each item its own patch, one transaction.
+    fn update_batch_patches_each_item(d, _server) {
+        let run = unique("batch");
+        let catalog = d.collection_as::<CatalogRow>(CATALOG);
+        let rows: Vec<Value> = (1..=3)
+            .map(|i| json!({"sku": format!("{run}-{i}"), "name": format!("n{i}"), "stock": 0, "run": run}))
+            .collect();
+        a!(catalog.create_many(&rows)).unwrap();
+        let patches = [
+            json!({"sku": format!("{run}-1"), "stock": 10}),
+            json!({"sku": format!("{run}-3"), "stock": 30, "name": "third"}),
+        ];
+        let updated = a!(catalog.update_batch(&patches)).unwrap().expect("the admin reads them back");
+        assert_eq!(updated.len(), 2);
+        let after = a!(catalog.clone().with_query(catalog_query(&run)).read()).unwrap();
+        let stocks: Vec<_> = after.items().iter().map(|r| (r.stock, r.name.clone())).collect();
+        assert_eq!(
+            stocks,
+            [(Some(10), Some("n1".into())), (Some(0), Some("n2".into())), (Some(30), Some("third".into()))]
+        );
+        // A patch without the key is refused by the server: the transaction changes nothing.
+        let err = a!(catalog.update_batch(&[json!({"sku": format!("{run}-2"), "stock": 5}), json!({"stock": 1})]))
+            .unwrap_err();
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(400), "{err}");
+        let again = a!(catalog.clone().with_query(catalog_query(&run)).read()).unwrap();
+        assert_eq!(again.items()[1].stock, Some(0));
+        assert!(a!(catalog.update_batch::<Value>(&[])).is_err());
+    }
+}
+
+scenario! {
+    /// `POST /utils/import/c`: a CSV in memory, and a JSON file streamed from disk.
+    fn import_files_into_a_collection(d, _server) {
+        let run = unique("import");
+        let csv = format!("sku,name,stock,run\n{run}-a,Apple,1,{run}\n{run}-b,Pear,2,{run}\n");
+        a!(d.import(CATALOG, &UploadFile::new("rows.csv", csv))).unwrap();
+        let path = std::env::temp_dir().join(format!("{run}.json"));
+        let json_rows = json!([{"sku": format!("{run}-c"), "name": "Plum", "stock": 3, "run": run}]);
+        std::fs::write(&path, json_rows.to_string()).unwrap();
+        let streamed = a!(d.files().import_rows_path(CATALOG, &path, StreamedFile::new("rows.json")));
+        std::fs::remove_file(&path).ok();
+        streamed.unwrap();
+        let rows = a!(d.collection_as::<CatalogRow>(CATALOG).with_query(catalog_query(&run)).read()).unwrap();
+        let got: Vec<_> = rows.items().iter().map(|r| (r.name.clone().unwrap(), r.stock)).collect();
+        assert_eq!(got, [("Apple".into(), Some(1)), ("Pear".into(), Some(2)), ("Plum".into(), Some(3))]);
+        // A file Directus cannot read is its error, typed.
+        let err = a!(d.import(CATALOG, &UploadFile::new("x.txt", "hello").media_type("text/plain"))).unwrap_err();
+        assert!(err.api().is_some(), "{err}");
+    }
+}
+
+scenario! {
+    /// `POST /utils/import?mode=merge`: dry run, upsert, and an idempotent second run.
+    fn import_batch_upserts(d, _server) {
+        let run = unique("merge");
+        let catalog = d.collection_as::<CatalogRow>(CATALOG);
+        a!(catalog.create(&json!({"sku": format!("{run}-1"), "name": "old", "stock": 1, "run": run}))).unwrap();
+        let rows = vec![
+            json!({"sku": format!("{run}-1"), "name": "new", "stock": 1, "run": run}),
+            json!({"sku": format!("{run}-2"), "name": "fresh", "stock": 2, "run": run}),
+        ];
+        let batch = [ImportBatch::new(CATALOG, rows)];
+        let dry = a!(d.import_batch(&batch, ImportOptions::merge().dry_run(true))).unwrap();
+        assert!(!dry.applied);
+        assert_eq!(dry.collections[CATALOG].existing, [Key::from(format!("{run}-1"))]);
+        assert_eq!(dry.collections[CATALOG].new, [Key::from(format!("{run}-2"))]);
+        let before = a!(catalog.clone().with_query(catalog_query(&run)).read()).unwrap();
+        assert_eq!(before.items().len(), 1, "a dry run changes nothing");
+        let report = a!(d.import_batch(&batch, ImportOptions::merge())).unwrap();
+        assert!(report.applied);
+        assert_eq!(report.collections[CATALOG].new.len(), 1);
+        let after = a!(catalog.clone().with_query(catalog_query(&run)).read()).unwrap();
+        let names: Vec<_> = after.items().iter().map(|r| r.name.clone().unwrap()).collect();
+        assert_eq!(names, ["new", "fresh"]);
+        let second = a!(d.import_batch(&batch, ImportOptions::merge())).unwrap();
+        assert_eq!(second.collections[CATALOG].new.len(), 0);
+        assert_eq!(second.collections[CATALOG].existing.len(), 2);
+        assert_eq!(a!(catalog.clone().with_query(catalog_query(&run)).read()).unwrap().items().len(), 2);
+    }
+}
+
+scenario! {
+    /// `POST /utils/export/c` writes a file in the background: it shows up in the library.
+    fn export_into_a_file(d, _server) {
+        let title = unique("export");
+        let query = Query::new().fields(["sku", "name"]).limit(5);
+        a!(d.export_to_file(CATALOG, &query, ExportFormat::Csv, &FileMeta::new().title(title.as_str()))).unwrap();
+        let files = d.files();
+        let mut found: Vec<File> = Vec::new();
+        // The export runs after the answer: poll a bounded number of times.
+        for _ in 0..50 {
+            found = a!(files.list(&Query::new().filter(F::eq("title", title.as_str())))).unwrap().items().to_vec();
+            if !found.is_empty() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        assert_eq!(found.len(), 1, "the exported file appears");
+        assert_eq!(found[0].r#type.as_deref(), Some("text/csv"));
+        let id = found[0].id.clone().unwrap();
+        a!(files.delete(id)).unwrap();
+    }
+}
+
+scenario! {
+    /// Random strings, manual sort, revert, cache clear.
+    fn utilities(d, _server) {
+        let s = a!(d.random_string(17)).unwrap();
+        assert_eq!(s.chars().count(), 17);
+        assert!(a!(d.random_string(0)).is_err());
+
+        // The manual sort renumbers rows across the whole collection: the two clients take
+        // turns, and the rows get sort values no other run uses (no duplicates to renumber).
+        let _turn = SORT_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+        let run = unique("sort");
+        let catalog = d.collection_as::<CatalogRow>(CATALOG);
+        let rows: Vec<Value> = (1..=3)
+            .map(|i| json!({"sku": format!("{run}-{i}"), "name": "original", "sort": sort_base() + i, "run": run}))
+            .collect();
+        a!(catalog.create_many(&rows)).unwrap();
+        a!(d.sort(CATALOG, format!("{run}-3"), format!("{run}-1"))).unwrap();
+        let order = a!(d.collection_as::<CatalogRow>(CATALOG)
+            .filter(F::eq("run", run.as_str()))
+            .fields(["sku", "sort"])
+            .sort("sort", directus_proto::Order::Asc)
+            .read())
+        .unwrap();
+        let skus: Vec<_> = order.items().iter().map(|r| r.sku.trim_start_matches(&run).to_owned()).collect();
+        assert_eq!(skus, ["-3", "-1", "-2"]);
+
+        // Revert: back to the revision the create recorded.
+        let sku = format!("{run}-1");
+        a!(catalog.update(sku.as_str(), &json!({"name": "changed"}))).unwrap();
+        let revisions = a!(d.collection_of::<Revision>()
+            .filter(F::eq("collection", CATALOG) & F::eq("item", sku.as_str()))
+            .sort("id", directus_proto::Order::Asc)
+            .read())
+        .unwrap();
+        let first = revisions.items().first().and_then(|r| r.id.clone()).expect("a revision");
+        a!(d.revert(first)).unwrap();
+        let reverted = a!(catalog.read_one(sku.as_str())).unwrap();
+        assert_eq!(reverted.name.as_deref(), Some("original"));
+
+        a!(d.clear_server_cache(false)).unwrap();
+        a!(d.clear_server_cache(true)).unwrap();
+    }
+}
+
+scenario! {
+    /// GraphQL: read, create, aggregate, the system endpoint, errors as `Error::Api`.
+    fn graphql_reads_writes_and_fails_typed(d, _server) {
+        #[derive(Deserialize)]
+        struct Created {
+            create_drs_catalog_item: CatalogRow,
+        }
+        #[derive(Deserialize)]
+        struct Listed {
+            drs_catalog: Vec<CatalogRow>,
+        }
+        let run = unique("gql");
+        let created: Created = a!(d.graphql(
+            "mutation($data: create_drs_catalog_input!) { create_drs_catalog_item(data: $data) { sku name stock sort } }",
+            &json!({"data": {"sku": format!("{run}-1"), "name": "Quince", "stock": 4, "run": run}}),
+        ))
+        .unwrap();
+        assert_eq!(created.create_drs_catalog_item.name.as_deref(), Some("Quince"));
+        let listed: Listed = a!(d.graphql(
+            "query($run: String) { drs_catalog(filter: {run: {_eq: $run}}) { sku name stock sort } }",
+            &json!({"run": run}),
+        ))
+        .unwrap();
+        assert_eq!(listed.drs_catalog, [created.create_drs_catalog_item]);
+        let agg: Value = a!(d.graphql(
+            "query($run: String) { drs_catalog_aggregated(filter: {run: {_eq: $run}}) { count { sku } sum { stock } } }",
+            &json!({"run": run}),
+        ))
+        .unwrap();
+        assert_eq!(agg["drs_catalog_aggregated"][0]["count"]["sku"], 1);
+        assert_eq!(agg["drs_catalog_aggregated"][0]["sum"]["stock"], 4);
+        let me: Value = a!(d.graphql_system("{ users_me { email } }", &())).unwrap();
+        assert_eq!(me["users_me"]["email"], _server.admin_email.as_str());
+
+        // A query the schema refuses: 400 with `errors`.
+        let err = a!(d.graphql::<Value>("{ no_such_collection { id } }", &())).unwrap_err();
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(400), "{err}");
+        assert_eq!(err.api().expect("an API error").code().as_str(), "GRAPHQL_VALIDATION", "{err}");
+        // A mutation refused while running: 200 with `data` and `errors`, still an error.
+        let err = a!(d.graphql::<Value>(
+            "mutation($sku: ID!) { create_drs_catalog_item(data: {sku: $sku}) { sku } }",
+            &json!({"sku": format!("{run}-1")}),
+        ))
+        .unwrap_err();
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(200), "{err}");
+        assert_eq!(err.api().expect("an API error").code().as_str(), "RECORD_NOT_UNIQUE", "{err}");
+    }
+}
+
+scenario! {
+    /// Content versions: create, save, read at the version (raw too), compare, promote.
+    fn versions_round_trip(d, _server) {
+        #[derive(Deserialize)]
+        struct Note {
+            id: String,
+            title: Option<String>,
+        }
+        let run = unique("version");
+        let notes = d.collection_as::<Note>(NOTES);
+        let note = a!(notes.create(&json!({"title": "main", "run": run}))).unwrap().unwrap();
+        let key = format!("k{}", &run[run.len() - 8..]);
+        let version = a!(d.create_version(NOTES, note.id.as_str(), &key, "Draft")).unwrap().unwrap();
+        let vid = version.id.clone().unwrap();
+        a!(d.save_version(vid.clone(), &json!({"title": "drafted"}))).unwrap();
+        let at_version = a!(notes.clone().version(key.as_str()).read_one(note.id.as_str())).unwrap();
+        assert_eq!(at_version.title.as_deref(), Some("drafted"));
+        let raw: Value = a!(d.collection(NOTES).version(key.as_str()).version_raw().read_one(note.id.as_str())).unwrap();
+        assert_eq!(raw["title"], "drafted");
+        let main = a!(notes.read_one(note.id.as_str())).unwrap();
+        assert_eq!(main.title.as_deref(), Some("main"));
+        let cmp = a!(d.compare_version(vid.clone())).unwrap();
+        assert!(!cmp.outdated);
+        assert_eq!(cmp.current["title"], "drafted");
+        assert_eq!(cmp.main["title"], "main");
+        a!(d.promote_version(vid.clone(), &cmp.main_hash, None)).unwrap();
+        assert_eq!(a!(notes.read_one(note.id.as_str())).unwrap().title.as_deref(), Some("drafted"));
+        // `backlink=false` is accepted and reads the same plain item.
+        let plain: Value = a!(d.collection(NOTES).backlink(false).read_one(note.id.as_str())).unwrap();
+        assert_eq!(plain["title"], "drafted");
+    }
+}
