@@ -335,3 +335,65 @@ scenario! {
         assert_eq!(plain["title"], "drafted");
     }
 }
+
+/// Collects what an `on_tokens` hook is told: the refresh tokens, `None` for a logout.
+#[derive(Clone, Default)]
+struct Kept(std::sync::Arc<std::sync::Mutex<Vec<Option<String>>>>);
+
+impl Kept {
+    fn hook(&self) -> impl Fn(Option<&directus_proto::auth::Tokens>) + Send + Sync + 'static {
+        let log = std::sync::Arc::clone(&self.0);
+        move |tokens| {
+            let refresh = tokens.map(|t| {
+                t.refresh_token
+                    .as_ref()
+                    .map(|r| r.expose().to_owned())
+                    .unwrap_or_default()
+            });
+            log.lock().unwrap().push(refresh);
+        }
+    }
+
+    fn all(&self) -> Vec<Option<String>> {
+        self.0.lock().unwrap().clone()
+    }
+
+    fn last(&self) -> String {
+        self.all()
+            .last()
+            .cloned()
+            .flatten()
+            .expect("a refresh token was kept")
+    }
+}
+
+scenario! {
+    /// Token persistence: the hook sees each rotation, a new client resumes from the kept
+    /// refresh token, a spent one is refused, and logout says `None`.
+    fn tokens_persist_across_clients(_d, server) {
+        let kept = Kept::default();
+        let first = a!(Client::builder(&server.url)
+            .on_tokens(kept.hook())
+            .login(&server.admin_email, &server.admin_password))
+        .unwrap();
+        let r1 = kept.last();
+        a!(first.refresh()).unwrap();
+        let r2 = kept.last();
+        assert_ne!(r1, r2, "the refresh token rotates");
+        drop(first);
+
+        let resumed_log = Kept::default();
+        let resumed = a!(Client::builder(&server.url).on_tokens(resumed_log.hook()).resume(&r2)).unwrap();
+        let me = a!(resumed.me()).unwrap();
+        assert_eq!(me["email"], server.admin_email.as_str());
+        let r3 = resumed_log.last();
+        assert_ne!(r3, r2, "resuming rotates the token, and the hook is told");
+
+        let spent = a!(Client::builder(&server.url).resume(&r1)).unwrap_err();
+        assert!(spent.api().is_some(), "a spent refresh token is the server's refusal: {spent}");
+
+        a!(resumed.logout()).unwrap();
+        assert_eq!(resumed_log.all().last(), Some(&None));
+        assert!(a!(Client::builder(&server.url).resume(&r3)).is_err(), "logout revoked it");
+    }
+}
