@@ -371,6 +371,86 @@ pub fn export_to_file(
     Operation::json(base, Method::POST, &path, &body, response::empty)
 }
 
+/// What a sync must send: the rows to create, the rows that differ from what the server has,
+/// and how many are already up to date. See [`diff_rows`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RowDiff {
+    /// Incoming rows whose key the server does not have.
+    pub new: Vec<Value>,
+    /// Incoming rows whose key exists with another value in at least one of their fields.
+    pub changed: Vec<Value>,
+    /// Incoming rows equal, field by field, to the server's.
+    pub unchanged: usize,
+}
+
+impl RowDiff {
+    /// The rows to send ([`RowDiff::new`] then [`RowDiff::changed`]), for an
+    /// [`import_batch`] in [`ImportMode::Merge`].
+    ///
+    /// ```
+    /// use directus_proto::utils::RowDiff;
+    /// assert!(RowDiff::default().to_send().is_empty());
+    /// ```
+    pub fn to_send(&self) -> Vec<Value> {
+        self.new.iter().chain(&self.changed).cloned().collect()
+    }
+}
+
+/// Compares incoming rows with the server's, by the key field: the sans-IO half of a sync job
+/// that sends only what changed (so a second run sends nothing). Only the fields an incoming
+/// row has are compared, as JSON values (`3` and `"3"` differ: convert first). Rows without
+/// the key, or not objects, are refused; a key given twice keeps the last row.
+///
+/// ```
+/// use directus_proto::utils::diff_rows;
+/// use serde_json::json;
+/// let server = [json!({"sku": "a", "name": "Apple", "stock": 3, "sort": 1})];
+/// let incoming = vec![json!({"sku": "a", "name": "Apple", "stock": 3}), json!({"sku": "b", "name": "Pear"})];
+/// let diff = diff_rows("sku", &server, incoming).unwrap();
+/// assert_eq!((diff.new.len(), diff.changed.len(), diff.unchanged), (1, 0, 1));
+/// ```
+pub fn diff_rows(key: &str, existing: &[Value], incoming: Vec<Value>) -> Result<RowDiff, Error> {
+    let key_of = |row: &Value| -> Option<String> {
+        match row.get(key)? {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    };
+    let by_key: BTreeMap<String, &Map<String, Value>> = existing
+        .iter()
+        .filter_map(|row| Some((key_of(row)?, row.as_object()?)))
+        .collect();
+    let mut last: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, row) in incoming.iter().enumerate() {
+        let k = key_of(row)
+            .filter(|_| row.is_object())
+            .ok_or_else(|| Error::invalid(format!("row {i} is not an object with a {key:?}")))?;
+        last.insert(k, i);
+    }
+    let mut diff = RowDiff::default();
+    for (i, row) in incoming.into_iter().enumerate() {
+        let Some(k) = key_of(&row) else { continue };
+        if last.get(&k) != Some(&i) {
+            continue;
+        }
+        match by_key.get(&k) {
+            None => diff.new.push(row),
+            Some(current) => {
+                let same = row
+                    .as_object()
+                    .is_some_and(|fields| fields.iter().all(|(f, v)| current.get(f) == Some(v)));
+                if same {
+                    diff.unchanged += 1;
+                } else {
+                    diff.changed.push(row);
+                }
+            }
+        }
+    }
+    Ok(diff)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -419,6 +499,28 @@ mod tests {
         );
         assert!(body.contains("content-type: application/json"), "{body}");
         assert!(body.contains("[{\"a\":1}]"));
+    }
+
+    #[test]
+    fn diff_keeps_the_last_duplicate_and_refuses_keyless_rows() {
+        let server = [
+            json!({"id": 1, "n": "a"}),
+            json!("junk"),
+            json!({"n": "no key"}),
+        ];
+        let incoming = vec![
+            json!({"id": 1, "n": "b"}),
+            json!({"id": 1, "n": "a"}),
+            json!({"id": 2}),
+        ];
+        let diff = diff_rows("id", &server, incoming).unwrap();
+        assert_eq!(
+            (diff.new, diff.changed, diff.unchanged),
+            (vec![json!({"id": 2})], vec![], 1)
+        );
+        assert!(diff_rows("id", &server, vec![json!({"n": 1})]).is_err());
+        assert!(diff_rows("id", &server, vec![json!([1])]).is_err());
+        assert!(diff_rows("id", &[], vec![json!({"id": null})]).is_err());
     }
 
     #[test]

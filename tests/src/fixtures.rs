@@ -45,12 +45,16 @@ pub const SETTINGS: &str = "drs_settings";
 pub const INBOX: &str = "drs_inbox";
 /// Secrets: integer key; `secret`. The reader has no access at all (one row is seeded).
 pub const SECRETS: &str = "drs_secrets";
-/// Catalog: string key `sku`; `name` string, `stock` integer, `sort` integer (the manual sort
-/// field), `run` string. The key a sync job upserts on.
+/// Catalog: string key `sku`; `name` string, `stock` integer, `run` string. The key a sync
+/// job upserts on (the `sync` example writes 10,000 rows here).
 pub const CATALOG: &str = "drs_catalog";
+/// Ranked: integer key; `label`, `sort` integer (the manual sort field), `run`. Only the sort
+/// test writes here, always with sort values: Directus's manual sort first numbers every row
+/// without one, across the whole collection.
+pub const RANKED: &str = "drs_ranked";
 /// Every fixture collection.
-pub const COLLECTIONS: [&str; 7] = [
-    SUPPLIERS, PRODUCTS, NOTES, SETTINGS, INBOX, SECRETS, CATALOG,
+pub const COLLECTIONS: [&str; 8] = [
+    SUPPLIERS, PRODUCTS, NOTES, SETTINGS, INBOX, SECRETS, CATALOG, RANKED,
 ];
 
 /// The seeded singleton values (written only when `site_name` is empty).
@@ -257,7 +261,7 @@ fn collection_specs() -> Vec<CollectionSpec> {
         },
         CollectionSpec {
             collection: CATALOG,
-            meta: json!({"sort_field": "sort", "note": "directus-rs test fixture: catalog (string key)"}),
+            meta: note("catalog (string key)"),
             fields: vec![
                 json!({
                     "field": "sku",
@@ -267,6 +271,15 @@ fn collection_specs() -> Vec<CollectionSpec> {
                 }),
                 string("name"),
                 json!({"field": "stock", "type": "integer", "meta": {"interface": "input"}, "schema": {}}),
+                string("run"),
+            ],
+        },
+        CollectionSpec {
+            collection: RANKED,
+            meta: json!({"sort_field": "sort", "note": "directus-rs test fixture: manual sort"}),
+            fields: vec![
+                int_pk(),
+                string("label"),
                 json!({"field": "sort", "type": "integer", "meta": {"interface": "input", "hidden": true}, "schema": {}}),
                 string("run"),
             ],

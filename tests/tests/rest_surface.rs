@@ -15,7 +15,7 @@ use directus_proto::files::StreamedFile;
 use directus_proto::models::{File, Revision};
 use directus_proto::utils::{ImportBatch, ImportOptions};
 use directus_proto::{ExportFormat, F, FileMeta, Key, Query, UploadFile};
-use directus_tests::fixtures::{CATALOG, NOTES};
+use directus_tests::fixtures::{CATALOG, NOTES, RANKED};
 use directus_tests::{Server, unique};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -83,7 +83,6 @@ struct CatalogRow {
     sku: String,
     name: Option<String>,
     stock: Option<i64>,
-    sort: Option<i64>,
 }
 
 static SORT_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -100,7 +99,7 @@ fn sort_base() -> i64 {
 fn catalog_query(run: &str) -> Query {
     Query::new()
         .filter(F::eq("run", run))
-        .fields(["sku", "name", "stock", "sort"])
+        .fields(["sku", "name", "stock"])
         .sort("sku", directus_proto::Order::Asc)
         .no_limit()
 }
@@ -196,7 +195,7 @@ scenario! {
         let files = d.files();
         let mut found: Vec<File> = Vec::new();
         // The export runs after the answer: poll a bounded number of times.
-        for _ in 0..50 {
+        for _ in 0..150 {
             found = a!(files.list(&Query::new().filter(F::eq("title", title.as_str())))).unwrap().items().to_vec();
             if !found.is_empty() {
                 break;
@@ -221,21 +220,26 @@ scenario! {
         // turns, and the rows get sort values no other run uses (no duplicates to renumber).
         let _turn = SORT_LOCK.lock().unwrap_or_else(|p| p.into_inner());
         let run = unique("sort");
-        let catalog = d.collection_as::<CatalogRow>(CATALOG);
+        let base = sort_base();
         let rows: Vec<Value> = (1..=3)
-            .map(|i| json!({"sku": format!("{run}-{i}"), "name": "original", "sort": sort_base() + i, "run": run}))
+            .map(|i| json!({"label": format!("r{i}"), "sort": base + i, "run": run}))
             .collect();
-        a!(catalog.create_many(&rows)).unwrap();
-        a!(d.sort(CATALOG, format!("{run}-3"), format!("{run}-1"))).unwrap();
-        let order = a!(d.collection_as::<CatalogRow>(CATALOG)
+        let created = a!(d.collection(RANKED).create_many(&rows)).unwrap().unwrap();
+        let ids: Vec<i64> = created.iter().map(|r| r["id"].as_i64().unwrap()).collect();
+        a!(d.sort(RANKED, ids[2], ids[0])).unwrap();
+        let order = a!(d.collection(RANKED)
             .filter(F::eq("run", run.as_str()))
-            .fields(["sku", "sort"])
+            .fields(["label"])
             .sort("sort", directus_proto::Order::Asc)
             .read())
         .unwrap();
-        let skus: Vec<_> = order.items().iter().map(|r| r.sku.trim_start_matches(&run).to_owned()).collect();
-        assert_eq!(skus, ["-3", "-1", "-2"]);
+        let labels: Vec<_> = order.items().iter().map(|r| r["label"].as_str().unwrap().to_owned()).collect();
+        assert_eq!(labels, ["r3", "r1", "r2"]);
+        drop(_turn);
 
+        let run = unique("revert");
+        let catalog = d.collection_as::<CatalogRow>(CATALOG);
+        a!(catalog.create(&json!({"sku": format!("{run}-1"), "name": "original", "run": run}))).unwrap();
         // Revert: back to the revision the create recorded.
         let sku = format!("{run}-1");
         a!(catalog.update(sku.as_str(), &json!({"name": "changed"}))).unwrap();
@@ -267,13 +271,13 @@ scenario! {
         }
         let run = unique("gql");
         let created: Created = a!(d.graphql(
-            "mutation($data: create_drs_catalog_input!) { create_drs_catalog_item(data: $data) { sku name stock sort } }",
+            "mutation($data: create_drs_catalog_input!) { create_drs_catalog_item(data: $data) { sku name stock } }",
             &json!({"data": {"sku": format!("{run}-1"), "name": "Quince", "stock": 4, "run": run}}),
         ))
         .unwrap();
         assert_eq!(created.create_drs_catalog_item.name.as_deref(), Some("Quince"));
         let listed: Listed = a!(d.graphql(
-            "query($run: String) { drs_catalog(filter: {run: {_eq: $run}}) { sku name stock sort } }",
+            "query($run: String) { drs_catalog(filter: {run: {_eq: $run}}) { sku name stock } }",
             &json!({"run": run}),
         ))
         .unwrap();
@@ -395,5 +399,45 @@ scenario! {
         a!(resumed.logout()).unwrap();
         assert_eq!(resumed_log.all().last(), Some(&None));
         assert!(a!(Client::builder(&server.url).resume(&r3)).is_err(), "logout revoked it");
+    }
+}
+
+scenario! {
+    /// The `sync` example's steps on a few rows: diff with the server, upsert what differs;
+    /// a second run sends nothing, a changed row is updated.
+    fn sync_upserts_only_what_changed(d, _server) {
+        use directus_proto::utils::diff_rows;
+        let run = unique("sync");
+        let rows = |renamed: bool| -> Vec<Value> {
+            (1..=30)
+                .map(|i| {
+                    let name = if renamed && i == 7 { "renamed".to_owned() } else { format!("Item {i}") };
+                    json!({"sku": format!("{run}-{i:02}"), "name": name, "stock": i, "run": run})
+                })
+                .collect()
+        };
+        let mut sent = Vec::new();
+        for incoming in [rows(false), rows(false), rows(true)] {
+            let existing: Vec<Value> = a!(d.collection(CATALOG)
+                .filter(F::eq("run", run.as_str()))
+                .fields(["sku", "name", "stock", "run"])
+                .no_limit()
+                .read())
+            .unwrap()
+            .items()
+            .to_vec();
+            let diff = diff_rows("sku", &existing, incoming).unwrap();
+            let to_send = diff.to_send();
+            let (mut created, mut updated) = (0, 0);
+            for chunk in to_send.chunks(12) {
+                let report = a!(d.import_batch(&[ImportBatch::new(CATALOG, chunk.to_vec())], ImportOptions::merge())).unwrap();
+                created += report.collections[CATALOG].new.len();
+                updated += report.collections[CATALOG].existing.len();
+            }
+            sent.push((created, updated, diff.unchanged));
+        }
+        assert_eq!(sent, [(30, 0, 0), (0, 0, 30), (0, 1, 29)]);
+        let seven: Value = a!(d.collection(CATALOG).read_one(format!("{run}-07"))).unwrap();
+        assert_eq!(seven["name"], "renamed");
     }
 }
