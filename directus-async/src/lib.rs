@@ -50,10 +50,12 @@
 #![deny(missing_docs)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
+mod access;
 mod client;
 mod collection;
 pub mod files;
 mod graphql;
+mod shares;
 mod system;
 mod timer;
 mod transport;

@@ -158,6 +158,28 @@ pub fn parse<T: DeserializeOwned>(response: http::Response<Vec<u8>>) -> Result<T
     })
 }
 
+/// The GraphQL schema of an endpoint in SDL (`GET /server/specs/graphql/{items|system}`), as
+/// text, for code generators. The server answers only with introspection on (its default).
+///
+/// ```
+/// use directus_proto::{BaseUrl, graphql::{self, Endpoint}};
+/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
+/// let op = graphql::sdl(&base, Endpoint::System);
+/// assert_eq!(op.request().uri().path(), "/server/specs/graphql/system");
+/// assert!(op.parse(http::Response::new(b"type Query { a: Int }".to_vec())).unwrap().starts_with("type Query"));
+/// ```
+pub fn sdl(base: &BaseUrl, endpoint: Endpoint) -> Operation<String> {
+    let scope = match endpoint {
+        Endpoint::Items => "items",
+        Endpoint::System => "system",
+    };
+    Operation::get(
+        base,
+        &format!("/server/specs/graphql/{scope}"),
+        response::text,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,6 +26,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
+pub mod access;
 pub mod aggregate;
 pub mod assets;
 pub mod auth;
@@ -35,6 +36,7 @@ mod config;
 pub mod error;
 pub mod files;
 pub mod filter;
+pub mod flows;
 pub mod graphql;
 pub mod items;
 pub mod media;
@@ -45,6 +47,7 @@ pub mod operation;
 mod query;
 pub mod response;
 pub mod session;
+pub mod shares;
 pub mod system;
 mod url;
 pub mod utils;

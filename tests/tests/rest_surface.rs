@@ -12,10 +12,12 @@
 use std::time::Duration;
 
 use directus_proto::files::StreamedFile;
+use directus_proto::flows::{Flow, FlowOperation};
+use directus_proto::graphql::Endpoint;
 use directus_proto::models::{File, Revision};
 use directus_proto::utils::{ImportBatch, ImportOptions};
-use directus_proto::{ExportFormat, F, FileMeta, Key, Query, UploadFile};
-use directus_tests::fixtures::{CATALOG, NOTES, RANKED};
+use directus_proto::{ExportFormat, F, FileMeta, Key, Query, Secret, UploadFile};
+use directus_tests::fixtures::{CATALOG, NOTES, PRODUCTS, RANKED, READER_EMAIL, READER_PASSWORD};
 use directus_tests::{Server, unique};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -439,5 +441,95 @@ scenario! {
         assert_eq!(sent, [(30, 0, 0), (0, 0, 30), (0, 1, 29)]);
         let seven: Value = a!(d.collection(CATALOG).read_one(format!("{run}-07"))).unwrap();
         assert_eq!(seven["name"], "renamed");
+    }
+}
+
+scenario! {
+    /// `/permissions/me/c/k`, `/policies/me/globals`, `/roles/me`, `GET /auth`, the specs.
+    fn access_and_specs(d, server) {
+        let perms = a!(d.item_permissions(CATALOG, Some(Key::from("any")))).unwrap();
+        assert!(perms.update.access && perms.delete.access);
+        let globals = a!(d.my_policy_globals()).unwrap();
+        assert!(globals.admin_access && globals.app_access);
+        let roles = a!(d.my_roles()).unwrap();
+        assert_eq!(roles[0].name.as_deref(), Some("Administrator"));
+        let providers = a!(d.auth_providers()).unwrap();
+        assert!(providers.providers.is_empty() && !providers.disable_default);
+
+        // The reader may not update products: the item answer says so.
+        let reader = a!(Client::login(&server.url, READER_EMAIL, READER_PASSWORD)).unwrap();
+        let theirs = a!(reader.item_permissions(PRODUCTS, Some(Key::Int(1)))).unwrap();
+        assert!(!theirs.update.access && !theirs.delete.access);
+        assert!(!a!(reader.my_policy_globals()).unwrap().admin_access);
+
+        let sdl = a!(d.graphql_sdl(Endpoint::Items)).unwrap();
+        assert!(sdl.contains("drs_catalog"), "the SDL names the collections");
+        let system_sdl = a!(d.graphql_sdl(Endpoint::System)).unwrap();
+        assert!(system_sdl.contains("users_me"));
+        let oas = a!(d.openapi()).unwrap();
+        assert!(oas["openapi"].as_str().unwrap().starts_with('3'));
+        assert!(oas["paths"].get("/items/drs_catalog").is_some());
+    }
+}
+
+scenario! {
+    /// Shares: create, public info, log in with it (password), read the shared item only.
+    fn shares_log_in_to_one_item(d, server) {
+        let run = unique("share");
+        let sku = format!("{run}-1");
+        a!(d.collection(CATALOG).create(&json!({"sku": sku, "name": "shared", "run": run}))).unwrap();
+        let password = Secret::new("share-pw-1");
+        let admin_role = &server.fixtures().admin_role;
+        let share = a!(d.create_share(CATALOG, sku.as_str(), admin_role, "press", Some(&password))).unwrap().unwrap();
+        let id = share.id.clone().unwrap();
+        let anonymous = Client::builder(&server.url).anonymous().unwrap();
+        let info = a!(anonymous.share_info(id.clone())).unwrap();
+        assert_eq!(info.collection.as_deref(), Some(CATALOG));
+        let wrong = a!(anonymous.share_login(id.clone(), Some(&Secret::new("nope")))).unwrap_err();
+        assert!(wrong.api().is_some(), "{wrong}");
+        let tokens = a!(anonymous.share_login(id.clone(), Some(&password))).unwrap();
+        let guest = Client::builder(&server.url).token(tokens.access_token.expose()).unwrap();
+        let item: Value = a!(guest.collection(CATALOG).read_one(sku.as_str())).unwrap();
+        assert_eq!(item["name"], "shared");
+        let other = a!(guest.collection(PRODUCTS).read());
+        assert!(other.is_err(), "a share reads its item only");
+        // The server accepts the invite (its mail goes to the configured transport).
+        a!(d.share_invite(id.clone(), &["press@example.com"])).unwrap();
+        assert!(a!(d.share_invite(id, &[])).is_err());
+    }
+}
+
+scenario! {
+    /// A webhook flow whose operation echoes the payload: trigger it, read the answer.
+    fn webhook_flow_echoes(d, _server) {
+        let name = unique("flow");
+        let flow: Value = a!(d.collection_as::<Value>("directus_flows").create(&json!({
+            "name": name,
+            "status": "active",
+            "trigger": "webhook",
+            "accountability": "all",
+            "options": {"method": "POST", "async": false, "return": "$last"},
+        })))
+        .unwrap()
+        .unwrap();
+        let flow_id = flow["id"].as_str().unwrap().to_owned();
+        let op = a!(d.collection_of::<FlowOperation>().create(&json!({
+            "flow": flow_id,
+            "key": "echo",
+            "name": "Echo",
+            "type": "transform",
+            "position_x": 19,
+            "position_y": 1,
+            "options": {"json": "{\"echo\": {{$trigger.body}}}"},
+        })))
+        .unwrap()
+        .unwrap();
+        a!(d.collection_of::<Flow>().update(flow_id.as_str(), &json!({"operation": op.id}))).unwrap();
+        let typed = a!(d.collection_of::<Flow>().read_one(flow_id.as_str())).unwrap();
+        assert_eq!(typed.trigger.as_deref(), Some("webhook"));
+        let payload = json!({"n": 42, "run": name});
+        let answer: Value = a!(d.trigger_flow(flow_id.as_str(), Some(&payload))).unwrap();
+        assert_eq!(answer, json!({"echo": payload}));
+        a!(d.collection_of::<Flow>().delete(flow_id.as_str())).unwrap();
     }
 }
