@@ -59,6 +59,7 @@ mod shares;
 mod system;
 mod timer;
 mod transport;
+mod users;
 mod utils;
 mod versions;
 

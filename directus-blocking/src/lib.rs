@@ -33,6 +33,7 @@ mod graphql;
 mod shares;
 mod system;
 mod transport;
+mod users;
 mod utils;
 mod versions;
 

@@ -50,6 +50,7 @@ pub mod session;
 pub mod shares;
 pub mod system;
 mod url;
+pub mod users;
 pub mod utils;
 pub mod versions;
 

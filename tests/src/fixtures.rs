@@ -79,6 +79,14 @@ pub const TOKEN_PASSWORD: &str = "drs-token-password-1";
 /// The token user's static token (`Authorization: Bearer drs-static-token-0123456789`).
 pub const STATIC_TOKEN: &str = "drs-static-token-0123456789";
 
+/// A policy that lets a user read and update users (turning two-factor authentication on
+/// writes the user's own `tfa_secret`); tests attach it to the throwaway users they make.
+/// Directus 12 without a license refuses field lists and filters in permissions
+/// (`RESOURCE_RESTRICTED`), so it cannot be limited to the user's own row or that field.
+pub const TFA_POLICY: &str = "drs-tfa-policy";
+/// The fixed key of [`TFA_POLICY`] (created with it; found by name first).
+pub const TFA_POLICY_ID: &str = "00000000-d75d-4000-8000-000000000005";
+
 /// Fixed keys used when this module creates the objects (found by name/e-mail first, so a
 /// server where they were made otherwise works too: use the ids in [`Fixtures`]).
 pub const READER_POLICY_ID: &str = "00000000-d75d-4000-8000-000000000001";
@@ -130,6 +138,7 @@ pub fn ensure(url: &str, admin_email: &str, admin_password: &str) -> Result<Fixt
     for (collection, action) in [(PRODUCTS, "read"), (SUPPLIERS, "read"), (INBOX, "create")] {
         ensure_permission(&api, &reader_policy, collection, action)?;
     }
+    ensure_tfa_policy(&api)?;
     let reader_role = ensure_role(&api)?;
     ensure_access(&api, &reader_role, &reader_policy)?;
     let reader_user = ensure_user(
@@ -480,6 +489,44 @@ fn ensure_role(api: &Api) -> Result<String, String> {
             "description": "directus-rs test fixture"
         }),
     )
+}
+
+/// [`TFA_POLICY`]: users readable and writable.
+fn ensure_tfa_policy(api: &Api) -> Result<String, String> {
+    let policy = find_or_create(
+        api,
+        "/policies",
+        &json!({"name": {"_eq": TFA_POLICY}}),
+        &json!({
+            "id": TFA_POLICY_ID,
+            "name": TFA_POLICY,
+            "icon": "lock",
+            "description": "directus-rs test fixture: a user's own TFA secret",
+            "app_access": false,
+            "admin_access": false,
+            "enforce_tfa": false
+        }),
+    )?;
+    for action in ["read", "update"] {
+        find_or_create(
+            api,
+            "/permissions",
+            &json!({"_and": [
+                {"policy": {"_eq": policy}},
+                {"collection": {"_eq": "directus_users"}},
+                {"action": {"_eq": action}}
+            ]}),
+            &json!({
+                "policy": policy,
+                "collection": "directus_users",
+                "action": action,
+                "fields": ["*"],
+                "permissions": {},
+                "validation": {}
+            }),
+        )?;
+    }
+    Ok(policy)
 }
 
 fn ensure_access(api: &Api, role: &str, policy: &str) -> Result<(), String> {

@@ -17,7 +17,9 @@ use directus_proto::graphql::Endpoint;
 use directus_proto::models::{File, Revision};
 use directus_proto::utils::{ImportBatch, ImportOptions};
 use directus_proto::{ExportFormat, F, FileMeta, Key, Query, Secret, UploadFile};
-use directus_tests::fixtures::{CATALOG, NOTES, PRODUCTS, RANKED, READER_EMAIL, READER_PASSWORD};
+use directus_tests::fixtures::{
+    CATALOG, NOTES, PRODUCTS, RANKED, READER_EMAIL, READER_PASSWORD, TFA_POLICY_ID,
+};
 use directus_tests::{Server, unique};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -531,5 +533,83 @@ scenario! {
         let answer: Value = a!(d.trigger_flow(flow_id.as_str(), Some(&payload))).unwrap();
         assert_eq!(answer, json!({"echo": payload}));
         a!(d.collection_of::<Flow>().delete(flow_id.as_str())).unwrap();
+    }
+}
+
+/// The current TOTP code of a base32 secret (SHA-1, 6 digits, 30 s: Directus's otplib
+/// defaults). Waits out the last 3 s of a step so the code is still valid when it arrives.
+fn totp(secret: &Secret) -> String {
+    use totp_rs::{Algorithm, Secret as Base32, TOTP};
+    let step = |now: std::time::SystemTime| {
+        now.duration_since(std::time::UNIX_EPOCH)
+            .expect("a clock after 1970")
+            .as_secs()
+    };
+    if step(std::time::SystemTime::now()) % 30 >= 27 {
+        std::thread::sleep(Duration::from_secs(4));
+    }
+    let bytes = Base32::Encoded(secret.expose().to_owned())
+        .to_bytes()
+        .expect("a base32 secret");
+    TOTP::new_unchecked(Algorithm::SHA1, 6, 1, 30, bytes)
+        .generate(step(std::time::SystemTime::now()))
+}
+
+scenario! {
+    /// Two-factor authentication end to end: generate, enable with a code, log in with an
+    /// OTP (and not without), disable with a code; an admin disables it for a user.
+    fn tfa_end_to_end(d, server) {
+        use directus_proto::models::User;
+        let email = format!("{}@example.com", unique("tfa"));
+        let password = "tfa-password-1";
+        // Enabling TFA writes the user's own row: the user gets the fixture policy that allows
+        // it (not the admin role: Directus 12 limits the number of admin and app users).
+        let reader_role = &server.fixtures().reader_role;
+        let user = a!(d.collection_of::<User>().create(&json!({
+            "email": email, "password": password, "role": reader_role, "status": "active"
+        })))
+        .unwrap()
+        .unwrap();
+        let user_id = user.id.clone().unwrap();
+        a!(d.collection("directus_access").create(&json!({"user": user_id, "policy": TFA_POLICY_ID}))).unwrap();
+        let me = a!(Client::login(&server.url, &email, password)).unwrap();
+        assert!(a!(me.tfa_generate(None)).is_err(), "a password user must give the password");
+        let tfa = a!(me.tfa_generate(Some(&Secret::new(password)))).unwrap();
+        assert!(tfa.otpauth_url.expose().starts_with("otpauth://totp/"));
+        assert!(a!(me.tfa_enable(&tfa.secret, "000000")).is_err() || totp(&tfa.secret) == "000000");
+        a!(me.tfa_enable(&tfa.secret, &totp(&tfa.secret))).unwrap();
+
+        let without = a!(Client::login(&server.url, &email, password)).unwrap_err();
+        assert_eq!(without.api().map(|e| e.code().as_str().to_owned()).as_deref(), Some("INVALID_OTP"), "{without}");
+        let with = a!(Client::builder(&server.url).login_otp(&email, password, &totp(&tfa.secret))).unwrap();
+        assert_eq!(a!(with.me()).unwrap()["email"], email.as_str());
+        a!(with.tfa_disable(&totp(&tfa.secret))).unwrap();
+        a!(Client::login(&server.url, &email, password)).expect("no OTP needed any more");
+
+        // Again, and this time the admin turns it off.
+        let again = a!(with.tfa_generate(Some(&Secret::new(password)))).unwrap();
+        a!(with.tfa_enable(&again.secret, &totp(&again.secret))).unwrap();
+        assert!(a!(Client::login(&server.url, &email, password)).is_err());
+        a!(d.tfa_disable_for(user_id.clone())).unwrap();
+        a!(Client::login(&server.url, &email, password)).expect("the admin turned TFA off");
+        a!(d.collection_of::<User>().delete(user_id)).unwrap();
+    }
+}
+
+scenario! {
+    /// `POST /users/invite` makes an `invited` user (the mail with the accept token goes to
+    /// the server's email transport, which the test server has not: see the README).
+    fn invite_makes_an_invited_user(d, server) {
+        use directus_proto::models::User;
+        let email = format!("{}@example.com", unique("invite"));
+        a!(d.invite_user(&email, &server.fixtures().reader_role, None)).unwrap();
+        let found = a!(d.collection_of::<User>().filter(F::eq("email", email.as_str())).read()).unwrap();
+        let user = found.items().first().expect("the invited user exists");
+        assert_eq!(user.status.as_deref(), Some("invited"));
+        // A made-up token is refused, typed.
+        let anonymous = Client::builder(&server.url).anonymous().unwrap();
+        let err = a!(anonymous.accept_invite(&Secret::new("not-a-token"), &Secret::new("pw-1"))).unwrap_err();
+        assert!(err.api().is_some(), "{err}");
+        a!(d.collection_of::<User>().delete(user.id.clone().unwrap())).unwrap();
     }
 }
