@@ -382,6 +382,47 @@ impl<'a> Files<'a> {
         transform: &AssetTransform,
     ) -> crate::Result<(AssetHead, ByteStream)> {
         let op = assets::download(self.client.base_url(), id, transform)?;
+        self.open_download(op).await
+    }
+
+    /// Several files as one zip archive: the head and a stream of the body (with progress).
+    ///
+    /// ```no_run
+    /// # use directus_async::Directus;
+    /// use futures_util::TryStreamExt;
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// let (head, body) = directus.files().download_zip(&["6c9a1a54-0000-4000-8000-000000000001"]).await?;
+    /// let zip: Vec<Vec<u8>> = body.try_collect().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn download_zip(&self, ids: &[&str]) -> crate::Result<(AssetHead, ByteStream)> {
+        let op = assets::zip_files(self.client.base_url(), ids)?;
+        self.open_download(op).await
+    }
+
+    /// A folder's files as one zip archive: the head and a stream of the body.
+    ///
+    /// ```no_run
+    /// # use directus_async::Directus;
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// let (head, body) = directus.files().download_folder_zip("folder-id").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn download_folder_zip(
+        &self,
+        folder: impl Into<Key>,
+    ) -> crate::Result<(AssetHead, ByteStream)> {
+        let op = assets::zip_folder(self.client.base_url(), folder)?;
+        self.open_download(op).await
+    }
+
+    /// Runs a download operation; answers the head and the body of its success, streamed.
+    async fn open_download(
+        &self,
+        op: Operation<Vec<u8>>,
+    ) -> crate::Result<(AssetHead, ByteStream)> {
         let opened = Mutex::new(None);
         let inner = self.client.inner();
         let call = inner.session.call(op);

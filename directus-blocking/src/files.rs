@@ -411,6 +411,41 @@ impl<'a> Files<'a> {
         writer: impl Write,
     ) -> crate::Result<AssetHead> {
         let op = assets::download(self.client.base_url(), id, transform)?;
+        self.stream_into(op, writer)
+    }
+
+    /// Several files as one zip archive, streamed into `writer` (with progress).
+    ///
+    /// ```no_run
+    /// # use directus_blocking::Directus;
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// let zip = std::fs::File::create("files.zip").unwrap();
+    /// directus.files().download_zip(&["6c9a1a54-0000-4000-8000-000000000001"], zip)?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn download_zip(&self, ids: &[&str], writer: impl Write) -> crate::Result<AssetHead> {
+        self.stream_into(assets::zip_files(self.client.base_url(), ids)?, writer)
+    }
+
+    /// A folder's files as one zip archive, streamed into `writer` (with progress).
+    ///
+    /// ```no_run
+    /// # use directus_blocking::Directus;
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// let zip = std::fs::File::create("folder.zip").unwrap();
+    /// directus.files().download_folder_zip("folder-id", zip)?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn download_folder_zip(
+        &self,
+        folder: impl Into<Key>,
+        writer: impl Write,
+    ) -> crate::Result<AssetHead> {
+        self.stream_into(assets::zip_folder(self.client.base_url(), folder)?, writer)
+    }
+
+    /// Runs a download operation and streams the body of its success into `writer`.
+    fn stream_into(&self, op: Operation<Vec<u8>>, writer: impl Write) -> crate::Result<AssetHead> {
         let mut opened = None;
         let call = self.client.session_state().call(op);
         self.client.drive_with(call, |request| {

@@ -613,3 +613,111 @@ scenario! {
         a!(d.collection_of::<User>().delete(user.id.clone().unwrap())).unwrap();
     }
 }
+
+/// Two small files in a new folder: (folder key, file keys).
+fn zip_fixture(blocking: &directus_blocking::Directus) -> (String, Vec<String>) {
+    use directus_proto::models::Folder;
+    let folder = blocking
+        .collection_of::<Folder>()
+        .create(&json!({"name": unique("zip")}))
+        .unwrap()
+        .unwrap();
+    let folder_id = folder.id.unwrap().to_string();
+    let ids = ["a.txt", "b.txt"]
+        .iter()
+        .map(|name| {
+            let file =
+                UploadFile::new(*name, format!("content of {name}")).folder(folder_id.as_str());
+            let stored = blocking.files().upload(&file).unwrap().unwrap();
+            stored.id.unwrap().to_string()
+        })
+        .collect();
+    (folder_id, ids)
+}
+
+fn assert_zip(bytes: &[u8], head: &directus_proto::assets::AssetHead) {
+    assert!(
+        bytes.starts_with(b"PK\x03\x04"),
+        "a zip archive ({} bytes)",
+        bytes.len()
+    );
+    assert_eq!(head.content_type.as_deref(), Some("application/zip"));
+    assert!(head.attachment);
+    let text = String::from_utf8_lossy(bytes);
+    assert!(
+        text.contains("a.txt") && text.contains("b.txt"),
+        "both names are in the archive"
+    );
+}
+
+mod zips {
+    use super::*;
+
+    /// `POST /assets/files` and `/assets/folder/{id}`, streamed into a writer.
+    #[test]
+    fn blocking() {
+        let server = Server::from_env();
+        server.fixtures();
+        let d = directus_blocking::Directus::login(
+            &server.url,
+            &server.admin_email,
+            &server.admin_password,
+        )
+        .unwrap();
+        let (folder, ids) = zip_fixture(&d);
+        let keys: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let mut zip = Vec::new();
+        let head = d.files().download_zip(&keys, &mut zip).unwrap();
+        assert_zip(&zip, &head);
+        let mut folder_zip = Vec::new();
+        let head = d
+            .files()
+            .download_folder_zip(folder.as_str(), &mut folder_zip)
+            .unwrap();
+        assert_zip(&folder_zip, &head);
+        let err = d
+            .files()
+            .download_zip(&["not-a-uuid"], Vec::new())
+            .unwrap_err();
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(400), "{err}");
+    }
+
+    /// The same, as byte streams.
+    #[test]
+    fn async_client() {
+        use futures_util::TryStreamExt;
+        let server = Server::from_env();
+        server.fixtures();
+        let blocking = directus_blocking::Directus::login(
+            &server.url,
+            &server.admin_email,
+            &server.admin_password,
+        )
+        .unwrap();
+        let (folder, ids) = zip_fixture(&blocking);
+        runtime().block_on(async {
+            let d = directus_async::Directus::login(
+                &server.url,
+                &server.admin_email,
+                &server.admin_password,
+            )
+            .await
+            .unwrap();
+            let keys: Vec<&str> = ids.iter().map(String::as_str).collect();
+            let (head, body) = d.files().download_zip(&keys).await.unwrap();
+            let zip: Vec<Vec<u8>> = body.try_collect().await.unwrap();
+            assert_zip(&zip.concat(), &head);
+            let (head, body) = d
+                .files()
+                .download_folder_zip(folder.as_str())
+                .await
+                .unwrap();
+            let zip: Vec<Vec<u8>> = body.try_collect().await.unwrap();
+            assert_zip(&zip.concat(), &head);
+            let Err(err) = d.files().download_zip(&["not-a-uuid"]).await else {
+                panic!("a key that is no UUID is refused");
+            };
+            assert_eq!(err.status().map(|s| s.as_u16()), Some(400), "{err}");
+        });
+    }
+}
