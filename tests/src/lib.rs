@@ -6,6 +6,7 @@
 //! `DIRECTUS_ADMIN_PASSWORD` exported. A test that finds no server fails: it never skips.
 
 pub mod fixtures;
+pub mod mail;
 pub mod proxy;
 pub mod scenarios;
 

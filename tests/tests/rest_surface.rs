@@ -597,20 +597,46 @@ scenario! {
 }
 
 scenario! {
-    /// `POST /users/invite` makes an `invited` user (the mail with the accept token goes to
-    /// the server's email transport, which the test server has not: see the README).
-    fn invite_makes_an_invited_user(d, server) {
+    /// Invite, read the token from the captured mail, accept with a password, log in.
+    fn invite_and_accept(d, server) {
         use directus_proto::models::User;
         let email = format!("{}@example.com", unique("invite"));
         a!(d.invite_user(&email, &server.fixtures().reader_role, None)).unwrap();
         let found = a!(d.collection_of::<User>().filter(F::eq("email", email.as_str())).read()).unwrap();
-        let user = found.items().first().expect("the invited user exists");
+        let user = found.items().first().expect("the invited user exists").clone();
         assert_eq!(user.status.as_deref(), Some("invited"));
-        // A made-up token is refused, typed.
         let anonymous = Client::builder(&server.url).anonymous().unwrap();
         let err = a!(anonymous.accept_invite(&Secret::new("not-a-token"), &Secret::new("pw-1"))).unwrap_err();
         assert!(err.api().is_some(), "{err}");
+        let token = directus_tests::mail::token(&directus_tests::mail::wait_for(&email));
+        a!(anonymous.accept_invite(&Secret::new(token), &Secret::new("invited-pw-1"))).unwrap();
+        let invited = a!(Client::login(&server.url, &email, "invited-pw-1")).unwrap();
+        a!(invited.collection(PRODUCTS).limit(1).read()).unwrap();
         a!(d.collection_of::<User>().delete(user.id.clone().unwrap())).unwrap();
+    }
+}
+
+scenario! {
+    /// Public registration: register, verify with the mailed token, log in.
+    fn register_and_verify(d, server) {
+        use directus_proto::models::User;
+        // Idempotent, and only these fields: other tests' settings are left alone.
+        a!(d.update_settings(&json!({
+            "public_registration": true,
+            "public_registration_verify_email": true,
+            "public_registration_role": server.fixtures().reader_role,
+        })))
+        .unwrap();
+        let email = format!("{}@example.com", unique("register"));
+        let anonymous = Client::builder(&server.url).anonymous().unwrap();
+        a!(anonymous.register(&email, &Secret::new("registered-pw-1"), None)).unwrap();
+        assert!(a!(Client::login(&server.url, &email, "registered-pw-1")).is_err(), "not verified yet");
+        let token = directus_tests::mail::token(&directus_tests::mail::wait_for(&email));
+        a!(anonymous.verify_email(&Secret::new(token))).unwrap();
+        let registered = a!(Client::login(&server.url, &email, "registered-pw-1")).unwrap();
+        a!(registered.collection(PRODUCTS).limit(1).read()).unwrap();
+        let found = a!(d.collection_of::<User>().filter(F::eq("email", email.as_str())).read()).unwrap();
+        a!(d.collection_of::<User>().delete(found.items()[0].id.clone().unwrap())).unwrap();
     }
 }
 
