@@ -747,3 +747,30 @@ mod zips {
         });
     }
 }
+
+scenario! {
+    /// Dashboards, panels, access rows and extensions read as typed models.
+    fn insights_access_and_extensions_are_typed(d, server) {
+        use directus_proto::models::{Access, Dashboard, Extension, Panel};
+        let dashboard = a!(d.collection_of::<Dashboard>().create(&json!({"name": unique("dash"), "icon": "insights"})))
+            .unwrap()
+            .unwrap();
+        let dashboard_id = dashboard.id.clone().unwrap();
+        let panel = a!(d.collection_of::<Panel>().create(&json!({
+            "dashboard": dashboard_id, "type": "label", "position_x": 1, "position_y": 1,
+            "width": 6, "height": 4, "show_header": false, "options": {"text": "hello"}
+        })))
+        .unwrap()
+        .unwrap();
+        assert_eq!((panel.r#type.as_deref(), panel.width), (Some("label"), Some(6)));
+        let read = a!(d.collection_of::<Dashboard>().fields(["*", "panels.*"]).read_one(dashboard_id.clone())).unwrap();
+        let panels = read.panels.expect("the panels");
+        assert_eq!(panels.len(), 1);
+        assert_eq!(panels[0].item().and_then(|p| p.options.clone()).unwrap()["text"], "hello");
+        let access = a!(d.collection_of::<Access>().filter(F::eq("role", server.fixtures().reader_role.as_str())).read()).unwrap();
+        assert!(access.items().iter().any(|a| a.policy.as_ref().and_then(|p| p.key()).map(ToString::to_string).as_deref() == Some(server.fixtures().reader_policy.as_str())));
+        // The test server has no extensions: the typed read of the (empty) list is the check.
+        a!(d.collection_of::<Extension>().read()).unwrap();
+        a!(d.collection_of::<Dashboard>().delete(dashboard_id)).unwrap();
+    }
+}
