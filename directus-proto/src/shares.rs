@@ -1,5 +1,5 @@
 //! Shares: a link that lets someone without an account read one item (`/shares`). Create one
-//! with [`create`] (or [`Items`](crate::Items) of [`Share`]), read its public information with
+//! with [`create`] (or [`Items`] of [`Share`]), read its public information with
 //! [`system::share_info`](crate::system::share_info), log in with it ([`login`]: the tokens of
 //! a session limited to the shared item) and mail it ([`invite`]; the server needs email).
 //!
