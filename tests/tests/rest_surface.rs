@@ -774,3 +774,17 @@ scenario! {
         a!(d.collection_of::<Dashboard>().delete(dashboard_id)).unwrap();
     }
 }
+
+scenario! {
+    /// GraphQL runs through the session: a token about to expire is refreshed first, once.
+    fn graphql_refreshes_through_the_session(_d, server) {
+        let proxy = directus_tests::proxy::Proxy::start(&server.url);
+        // Tokens that (the client is told) expire at once: the next call refreshes first.
+        proxy.rewrite_expires(Some(0));
+        let client = a!(Client::login(proxy.url(), &server.admin_email, &server.admin_password)).unwrap();
+        let me: Value = a!(client.graphql_system("{ users_me { email } }", &())).unwrap();
+        assert_eq!(me["users_me"]["email"], server.admin_email.as_str());
+        assert_eq!(proxy.count("POST", "/auth/refresh"), 1);
+        assert_eq!(proxy.count("POST", "/graphql/system"), 1);
+    }
+}
