@@ -5,6 +5,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Instant;
 
+use directus_proto::session::OnTokens;
 use directus_proto::{
     BaseUrl, CacheConfig, Config, Credentials, Error, Exchange, Generation, Item, Items, Operation,
     RetryPolicy, Session, Step, auth, auth::Tokens,
@@ -72,6 +73,7 @@ pub struct Builder {
     http: Option<Arc<dyn HttpClient>>,
     config: Config,
     retry: RetryPolicy,
+    on_tokens: Option<OnTokens>,
 }
 
 impl std::fmt::Debug for Builder {
@@ -79,6 +81,7 @@ impl std::fmt::Debug for Builder {
         f.debug_struct("Builder")
             .field("url", &self.url)
             .field("config", &self.config)
+            .field("on_tokens", &self.on_tokens.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -181,6 +184,9 @@ impl Builder {
                 ));
             }
         };
+        if let Some(hook) = self.on_tokens {
+            session.on_tokens(move |tokens| hook(tokens));
+        }
         Ok(Directus {
             inner: Arc::new(Inner {
                 session,
@@ -189,6 +195,50 @@ impl Builder {
                 refresh_lane: Mutex::new(()),
             }),
         })
+    }
+
+    /// Calls `hook` whenever the session's tokens change: after every login and refresh (the
+    /// refresh token rotates each time, so store the new one) and with `None` on logout. With
+    /// [`Builder::resume`] a long-running tool keeps its login across restarts (the JS SDK's
+    /// pluggable storage). Keep the hook short and never call the client from it.
+    ///
+    /// ```no_run
+    /// # use directus_async::Directus;
+    /// # async fn demo() -> directus_async::Result<()> {
+    /// let client = Directus::builder("http://127.0.0.1:8055")
+    ///     .on_tokens(|tokens| {
+    ///         let refresh = tokens.and_then(|t| t.refresh_token.as_ref()).map(|r| r.expose().to_owned());
+    ///         std::fs::write("session.txt", refresh.unwrap_or_default()).ok();
+    ///     })
+    ///     .login("a@example.com", "pw")
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn on_tokens(
+        mut self,
+        hook: impl Fn(Option<&directus_proto::auth::Tokens>) + Send + Sync + 'static,
+    ) -> Self {
+        self.on_tokens = Some(Arc::new(hook));
+        self
+    }
+
+    /// Resumes a login from a refresh token kept by an earlier run: refreshes now (so a spent
+    /// or revoked token fails here, with the server's error), and the hook of
+    /// [`Builder::on_tokens`] sees the rotated tokens.
+    ///
+    /// ```no_run
+    /// # use directus_async::Directus;
+    /// # async fn demo() -> directus_async::Result<()> {
+    /// let kept = std::fs::read_to_string("session.txt").unwrap_or_default();
+    /// let client = Directus::builder("http://127.0.0.1:8055").resume(kept.trim()).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn resume(self, refresh_token: &str) -> crate::Result<Directus> {
+        let client = self.credentials(Some(Credentials::refresh_token(refresh_token)))?;
+        client.refresh().await?;
+        Ok(client)
     }
 
     /// Logs in with email and password now (so a wrong password fails here).
@@ -261,6 +311,7 @@ impl Directus {
             http: None,
             config: Config::default(),
             retry: RetryPolicy::default(),
+            on_tokens: None,
         }
     }
 

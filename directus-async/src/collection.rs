@@ -221,6 +221,23 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
             .await
     }
 
+    /// Updates several items, each with its own patch (which carries its key), in one
+    /// request and one transaction.
+    ///
+    /// ```no_run
+    /// # use directus_async::Directus;
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// let patches = [serde_json::json!({"id": 7, "stock": 0}), serde_json::json!({"id": 8, "stock": 3})];
+    /// directus.collection("products").update_batch(&patches).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn update_batch<B: Serialize>(&self, items: &[B]) -> crate::Result<Option<Vec<T>>> {
+        self.client
+            .run(self.items.update_batch(self.client.base_url(), items)?)
+            .await
+    }
+
     /// Applies one patch to every item matching `filter`.
     ///
     /// ```no_run

@@ -8,7 +8,7 @@ pub use directus_proto::assets::{AssetHead, AssetTransform, Fit, Format};
 use directus_proto::files;
 pub use directus_proto::files::{FileMeta, OnProgress, Progress, StreamedFile, UploadFile};
 use directus_proto::models::{File, Folder};
-use directus_proto::multipart::{Boundary, Streaming};
+use directus_proto::multipart::Streaming;
 use directus_proto::{Error, Key, Operation, Page, Query};
 use futures_util::stream::{self, StreamExt};
 use http::{HeaderValue, header};
@@ -91,7 +91,11 @@ impl<'a> Files<'a> {
     /// ```
     pub async fn upload(&self, file: &UploadFile) -> crate::Result<Option<File>> {
         self.client
-            .run(files::upload(self.client.base_url(), file, boundary())?)
+            .run(files::upload(
+                self.client.base_url(),
+                file,
+                crate::random::boundary(),
+            )?)
             .await
     }
 
@@ -110,7 +114,7 @@ impl<'a> Files<'a> {
             .run(files::upload_many(
                 self.client.base_url(),
                 files,
-                boundary(),
+                crate::random::boundary(),
             )?)
             .await
     }
@@ -156,8 +160,43 @@ impl<'a> Files<'a> {
         rest: ByteStream,
         file: StreamedFile,
     ) -> crate::Result<Option<File>> {
-        let (op, body) =
-            files::upload_stream(self.client.base_url(), &file, &head, boundary())?.into_parts();
+        let (op, body) = files::upload_stream(
+            self.client.base_url(),
+            &file,
+            &head,
+            crate::random::boundary(),
+        )?
+        .into_parts();
+        self.send_streamed(op, body, head, rest).await
+    }
+
+    /// Imports a CSV or JSON file into a collection, streamed (every row created, in one
+    /// transaction): `head` is the file's first bytes (for its media type), `rest` the others.
+    ///
+    /// ```no_run
+    /// # use directus_async::{Directus, files::StreamedFile};
+    /// use futures_util::{StreamExt, stream};
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// let rest = stream::iter([Ok(b"Apple\n".to_vec())]).boxed();
+    /// directus.files().import_rows_stream("products", b"name\n".to_vec(), rest, StreamedFile::new("rows.csv")).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn import_rows_stream(
+        &self,
+        collection: &str,
+        head: Vec<u8>,
+        rest: ByteStream,
+        file: StreamedFile,
+    ) -> crate::Result<()> {
+        let (op, body) = directus_proto::utils::import_stream(
+            self.client.base_url(),
+            collection,
+            &file,
+            &head,
+            crate::random::boundary(),
+        )?
+        .into_parts();
         self.send_streamed(op, body, head, rest).await
     }
 
@@ -180,7 +219,7 @@ impl<'a> Files<'a> {
                 self.client.base_url(),
                 id,
                 file,
-                boundary(),
+                crate::random::boundary(),
             )?)
             .await
     }
@@ -202,19 +241,24 @@ impl<'a> Files<'a> {
         rest: ByteStream,
         file: StreamedFile,
     ) -> crate::Result<Option<File>> {
-        let (op, body) =
-            files::replace_stream(self.client.base_url(), id, &file, &head, boundary())?
-                .into_parts();
+        let (op, body) = files::replace_stream(
+            self.client.base_url(),
+            id,
+            &file,
+            &head,
+            crate::random::boundary(),
+        )?
+        .into_parts();
         self.send_streamed(op, body, head, rest).await
     }
 
-    async fn send_streamed(
+    async fn send_streamed<T>(
         &self,
-        op: Operation<Option<File>>,
+        op: Operation<T>,
         body: Streaming,
         head: Vec<u8>,
         rest: ByteStream,
-    ) -> crate::Result<Option<File>> {
+    ) -> crate::Result<T> {
         let total = body.content_length();
         let parts = stream::iter([Ok(body.preamble().to_vec()), Ok(head)])
             .chain(rest)
@@ -368,6 +412,47 @@ impl<'a> Files<'a> {
         transform: &AssetTransform,
     ) -> crate::Result<(AssetHead, ByteStream)> {
         let op = assets::download(self.client.base_url(), id, transform)?;
+        self.open_download(op).await
+    }
+
+    /// Several files as one zip archive: the head and a stream of the body (with progress).
+    ///
+    /// ```no_run
+    /// # use directus_async::Directus;
+    /// use futures_util::TryStreamExt;
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// let (head, body) = directus.files().download_zip(&["6c9a1a54-0000-4000-8000-000000000001"]).await?;
+    /// let zip: Vec<Vec<u8>> = body.try_collect().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn download_zip(&self, ids: &[&str]) -> crate::Result<(AssetHead, ByteStream)> {
+        let op = assets::zip_files(self.client.base_url(), ids)?;
+        self.open_download(op).await
+    }
+
+    /// A folder's files as one zip archive: the head and a stream of the body.
+    ///
+    /// ```no_run
+    /// # use directus_async::Directus;
+    /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+    /// let (head, body) = directus.files().download_folder_zip("folder-id").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn download_folder_zip(
+        &self,
+        folder: impl Into<Key>,
+    ) -> crate::Result<(AssetHead, ByteStream)> {
+        let op = assets::zip_folder(self.client.base_url(), folder)?;
+        self.open_download(op).await
+    }
+
+    /// Runs a download operation; answers the head and the body of its success, streamed.
+    async fn open_download(
+        &self,
+        op: Operation<Vec<u8>>,
+    ) -> crate::Result<(AssetHead, ByteStream)> {
         let opened = Mutex::new(None);
         let inner = self.client.inner();
         let call = inner.session.call(op);
@@ -498,6 +583,27 @@ mod with_tokio {
             self.upload_reader(reader, file).await
         }
 
+        /// Imports a CSV or JSON file into a collection, streamed from disk.
+        ///
+        /// ```no_run
+        /// # use directus_async::{Directus, files::StreamedFile};
+        /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
+        /// directus.files().import_rows_path("products", "rows.csv", StreamedFile::new("rows.csv")).await?;
+        /// # Ok(())
+        /// # }
+        /// ```
+        pub async fn import_rows_path(
+            &self,
+            collection: &str,
+            path: impl AsRef<Path>,
+            file: StreamedFile,
+        ) -> crate::Result<()> {
+            let (mut reader, file) = open(path.as_ref(), file).await?;
+            let head = read_head(&mut reader).await?;
+            self.import_rows_stream(collection, head, chunks(reader), file)
+                .await
+        }
+
         /// Replaces a file's content, streamed from disk.
         ///
         /// ```no_run
@@ -568,28 +674,6 @@ mod with_tokio {
                 .map_err(|e| io_error(&format!("creating {}", path.as_ref().display()), e))?;
             self.download(id, transform, tokio::io::BufWriter::new(file))
                 .await
-        }
-    }
-}
-
-/// A fresh multipart boundary for every upload, from random bits nobody can predict, so a
-/// streamed file cannot hold it (see [`Boundary`]).
-fn boundary() -> Boundary {
-    Boundary::random(crate::random::bits())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn boundaries_are_fresh_for_every_upload() {
-        let seen: std::collections::HashSet<String> =
-            (0..1000).map(|_| boundary().as_str().to_owned()).collect();
-        assert_eq!(seen.len(), 1000);
-        for b in &seen {
-            assert!(Boundary::new(b.as_str()).is_ok());
-            assert_eq!(b.len(), "directus-rs-".len() + 32);
         }
     }
 }

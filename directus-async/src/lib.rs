@@ -50,16 +50,22 @@
 #![deny(missing_docs)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
+mod access;
 #[cfg(feature = "axum")]
 pub mod axum;
 mod client;
 mod collection;
 pub mod files;
+mod graphql;
 mod random;
 mod schema;
+mod shares;
 mod system;
 mod timer;
 mod transport;
+mod users;
+mod utils;
+mod versions;
 
 pub use client::{Builder, Directus};
 pub use collection::{Collection, Singleton};

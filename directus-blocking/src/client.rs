@@ -3,6 +3,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use directus_proto::session::OnTokens;
 use directus_proto::{
     BaseUrl, CacheConfig, Config, Credentials, Error, Exchange, Generation, Item, Items, Operation,
     RetryPolicy, Session, Step, auth, auth::Tokens,
@@ -63,12 +64,22 @@ impl std::fmt::Debug for Directus {
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Debug)]
 pub struct Builder {
     url: String,
     agent: Option<ureq::Agent>,
     config: Config,
     retry: RetryPolicy,
+    on_tokens: Option<OnTokens>,
+}
+
+impl std::fmt::Debug for Builder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Builder")
+            .field("url", &self.url)
+            .field("config", &self.config)
+            .field("on_tokens", &self.on_tokens.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Builder {
@@ -158,6 +169,9 @@ impl Builder {
                 .build()
                 .into()
         });
+        if let Some(hook) = self.on_tokens {
+            session.on_tokens(move |tokens| hook(tokens));
+        }
         Directus {
             inner: Arc::new(Inner {
                 session,
@@ -165,6 +179,45 @@ impl Builder {
                 refresh_lane: Mutex::new(()),
             }),
         }
+    }
+
+    /// Calls `hook` whenever the session's tokens change: after every login and refresh (the
+    /// refresh token rotates each time, so store the new one) and with `None` on logout. With
+    /// [`Builder::resume`] a long-running tool keeps its login across restarts (the JS SDK's
+    /// pluggable storage). Keep the hook short and never call the client from it.
+    ///
+    /// ```no_run
+    /// # use directus_blocking::Directus;
+    /// let client = Directus::builder("http://127.0.0.1:8055")
+    ///     .on_tokens(|tokens| {
+    ///         let refresh = tokens.and_then(|t| t.refresh_token.as_ref()).map(|r| r.expose().to_owned());
+    ///         std::fs::write("session.txt", refresh.unwrap_or_default()).ok();
+    ///     })
+    ///     .login("a@example.com", "pw")?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn on_tokens(
+        mut self,
+        hook: impl Fn(Option<&directus_proto::auth::Tokens>) + Send + Sync + 'static,
+    ) -> Self {
+        self.on_tokens = Some(Arc::new(hook));
+        self
+    }
+
+    /// Resumes a login from a refresh token kept by an earlier run: refreshes now (so a spent
+    /// or revoked token fails here, with the server's error), and the hook of
+    /// [`Builder::on_tokens`] sees the rotated tokens.
+    ///
+    /// ```no_run
+    /// # use directus_blocking::Directus;
+    /// let kept = std::fs::read_to_string("session.txt").unwrap_or_default();
+    /// let client = Directus::builder("http://127.0.0.1:8055").resume(kept.trim())?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn resume(self, refresh_token: &str) -> crate::Result<Directus> {
+        let client = self.credentials(Some(Credentials::refresh_token(refresh_token)))?;
+        client.refresh()?;
+        Ok(client)
     }
 
     /// Logs in with email and password now (so a wrong password fails here).
@@ -231,6 +284,7 @@ impl Directus {
             agent: None,
             config: Config::default(),
             retry: RetryPolicy::default(),
+            on_tokens: None,
         }
     }
 

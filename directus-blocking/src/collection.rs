@@ -182,6 +182,21 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
         )
     }
 
+    /// Updates several items, each with its own patch (which carries its key), in one
+    /// request and one transaction.
+    ///
+    /// ```no_run
+    /// # use directus_blocking::Directus;
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// let patches = [serde_json::json!({"id": 7, "stock": 0}), serde_json::json!({"id": 8, "stock": 3})];
+    /// directus.collection("products").update_batch(&patches)?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn update_batch<B: Serialize>(&self, items: &[B]) -> crate::Result<Option<Vec<T>>> {
+        self.client
+            .run(self.items.update_batch(self.client.base_url(), items)?)
+    }
+
     /// Applies one patch to every item matching `filter`.
     ///
     /// ```no_run

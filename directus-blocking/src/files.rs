@@ -12,7 +12,7 @@ use directus_proto::files;
 pub use directus_proto::files::{FileMeta, OnProgress, Progress, StreamedFile, UploadFile};
 use directus_proto::media::SNIFF_LEN;
 use directus_proto::models::{File, Folder};
-use directus_proto::multipart::{Boundary, Streaming};
+use directus_proto::multipart::Streaming;
 use directus_proto::{Error, Key, Operation, Page, Query, TransportError};
 use http::{HeaderValue, header};
 
@@ -124,8 +124,11 @@ impl<'a> Files<'a> {
     /// # Ok::<(), directus_blocking::Error>(())
     /// ```
     pub fn upload(&self, file: &UploadFile) -> crate::Result<Option<File>> {
-        self.client
-            .run(files::upload(self.client.base_url(), file, boundary())?)
+        self.client.run(files::upload(
+            self.client.base_url(),
+            file,
+            crate::random::boundary(),
+        )?)
     }
 
     /// Uploads several files in one request, each with its own metadata.
@@ -141,7 +144,7 @@ impl<'a> Files<'a> {
         self.client.run(files::upload_many(
             self.client.base_url(),
             files,
-            boundary(),
+            crate::random::boundary(),
         )?)
     }
 
@@ -195,8 +198,13 @@ impl<'a> Files<'a> {
         file: StreamedFile,
     ) -> crate::Result<Option<File>> {
         let head = read_head(&mut reader).map_err(|e| io_error("reading the file", e))?;
-        let (op, body) =
-            files::upload_stream(self.client.base_url(), &file, &head, boundary())?.into_parts();
+        let (op, body) = files::upload_stream(
+            self.client.base_url(),
+            &file,
+            &head,
+            crate::random::boundary(),
+        )?
+        .into_parts();
         self.send_streamed(op, &body, head.as_slice().chain(reader))
     }
 
@@ -213,7 +221,7 @@ impl<'a> Files<'a> {
             self.client.base_url(),
             id,
             file,
-            boundary(),
+            crate::random::boundary(),
         )?)
     }
 
@@ -233,18 +241,69 @@ impl<'a> Files<'a> {
     ) -> crate::Result<Option<File>> {
         let (mut reader, file) = open(path.as_ref(), file)?;
         let head = read_head(&mut reader).map_err(|e| io_error("reading the file", e))?;
-        let (op, body) =
-            files::replace_stream(self.client.base_url(), id, &file, &head, boundary())?
-                .into_parts();
+        let (op, body) = files::replace_stream(
+            self.client.base_url(),
+            id,
+            &file,
+            &head,
+            crate::random::boundary(),
+        )?
+        .into_parts();
         self.send_streamed(op, &body, head.as_slice().chain(reader))
     }
 
-    fn send_streamed(
+    /// Imports a CSV or JSON file into a collection, streamed from disk (every row created,
+    /// in one transaction); the progress callback sees the bytes.
+    ///
+    /// ```no_run
+    /// # use directus_blocking::{Directus, files::StreamedFile};
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// directus.files().import_rows_path("products", "rows.csv", StreamedFile::new("rows.csv"))?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn import_rows_path(
         &self,
-        op: Operation<Option<File>>,
+        collection: &str,
+        path: impl AsRef<Path>,
+        file: StreamedFile,
+    ) -> crate::Result<()> {
+        let (reader, file) = open(path.as_ref(), file)?;
+        self.import_rows_reader(collection, reader, file)
+    }
+
+    /// Imports a CSV or JSON file into a collection, streamed from any reader.
+    ///
+    /// ```no_run
+    /// # use directus_blocking::{Directus, files::StreamedFile};
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// let csv: &[u8] = b"name\nApple\n";
+    /// directus.files().import_rows_reader("products", csv, StreamedFile::new("rows.csv"))?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn import_rows_reader(
+        &self,
+        collection: &str,
+        mut reader: impl Read,
+        file: StreamedFile,
+    ) -> crate::Result<()> {
+        let head = read_head(&mut reader).map_err(|e| io_error("reading the file", e))?;
+        let (op, body) = directus_proto::utils::import_stream(
+            self.client.base_url(),
+            collection,
+            &file,
+            &head,
+            crate::random::boundary(),
+        )?
+        .into_parts();
+        self.send_streamed(op, &body, head.as_slice().chain(reader))
+    }
+
+    fn send_streamed<T>(
+        &self,
+        op: Operation<T>,
         body: &Streaming,
         content: impl Read,
-    ) -> crate::Result<Option<File>> {
+    ) -> crate::Result<T> {
         let total = body.content_length();
         let mut content = Some(content);
         let call = self.client.session_state().call(op);
@@ -379,6 +438,41 @@ impl<'a> Files<'a> {
         writer: impl Write,
     ) -> crate::Result<AssetHead> {
         let op = assets::download(self.client.base_url(), id, transform)?;
+        self.stream_into(op, writer)
+    }
+
+    /// Several files as one zip archive, streamed into `writer` (with progress).
+    ///
+    /// ```no_run
+    /// # use directus_blocking::Directus;
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// let zip = std::fs::File::create("files.zip").unwrap();
+    /// directus.files().download_zip(&["6c9a1a54-0000-4000-8000-000000000001"], zip)?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn download_zip(&self, ids: &[&str], writer: impl Write) -> crate::Result<AssetHead> {
+        self.stream_into(assets::zip_files(self.client.base_url(), ids)?, writer)
+    }
+
+    /// A folder's files as one zip archive, streamed into `writer` (with progress).
+    ///
+    /// ```no_run
+    /// # use directus_blocking::Directus;
+    /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
+    /// let zip = std::fs::File::create("folder.zip").unwrap();
+    /// directus.files().download_folder_zip("folder-id", zip)?;
+    /// # Ok::<(), directus_blocking::Error>(())
+    /// ```
+    pub fn download_folder_zip(
+        &self,
+        folder: impl Into<Key>,
+        writer: impl Write,
+    ) -> crate::Result<AssetHead> {
+        self.stream_into(assets::zip_folder(self.client.base_url(), folder)?, writer)
+    }
+
+    /// Runs a download operation and streams the body of its success into `writer`.
+    fn stream_into(&self, op: Operation<Vec<u8>>, writer: impl Write) -> crate::Result<AssetHead> {
         let mut opened = None;
         let call = self.client.session_state().call(op);
         self.client.drive_with(call, |request| {
@@ -441,26 +535,4 @@ fn open(path: &Path, file: StreamedFile) -> crate::Result<(fs::File, StreamedFil
         .map_err(|e| io_error(&format!("reading {}", path.display()), e))?
         .len();
     Ok((handle, file.length(length)))
-}
-
-/// A fresh multipart boundary for every upload, from random bits nobody can predict, so a
-/// streamed file cannot hold it (see [`Boundary`]).
-fn boundary() -> Boundary {
-    Boundary::random(crate::random::bits())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn boundaries_are_fresh_for_every_upload() {
-        let seen: std::collections::HashSet<String> =
-            (0..1000).map(|_| boundary().as_str().to_owned()).collect();
-        assert_eq!(seen.len(), 1000);
-        for b in &seen {
-            assert!(Boundary::new(b.as_str()).is_ok());
-            assert_eq!(b.len(), "directus-rs-".len() + 32);
-        }
-    }
 }

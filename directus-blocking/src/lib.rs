@@ -25,13 +25,19 @@
 #![deny(missing_docs)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
+mod access;
 mod client;
 mod collection;
 pub mod files;
+mod graphql;
 mod random;
 mod schema;
+mod shares;
 mod system;
 mod transport;
+mod users;
+mod utils;
+mod versions;
 
 pub use client::{Builder, Directus};
 pub use collection::{Collection, Pages, Singleton};

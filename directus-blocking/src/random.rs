@@ -6,6 +6,8 @@ use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use directus_proto::multipart::Boundary;
+
 /// 128 fresh random bits.
 pub(crate) fn bits() -> u128 {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -18,4 +20,26 @@ pub(crate) fn bits() -> u128 {
     hasher.write_u8(1);
     let low = hasher.finish();
     (u128::from(high) << 64) | u128::from(low)
+}
+
+/// A fresh multipart boundary for every upload, from bits nobody can predict, so a streamed
+/// file cannot hold it (see [`Boundary`]).
+pub(crate) fn boundary() -> Boundary {
+    Boundary::random(bits())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn boundaries_are_fresh_for_every_upload() {
+        let seen: std::collections::HashSet<String> =
+            (0..1000).map(|_| boundary().as_str().to_owned()).collect();
+        assert_eq!(seen.len(), 1000);
+        for b in &seen {
+            assert!(Boundary::new(b.as_str()).is_ok());
+            assert_eq!(b.len(), "directus-rs-".len() + 32);
+        }
+    }
 }

@@ -415,6 +415,57 @@ pub fn download_range(
     Ok(Operation::new(request, body_bytes).for_collection("directus_files"))
 }
 
+/// Several files as one zip archive (`POST /assets/files` with their keys, UUIDs), for a
+/// streamed download like [`download`]'s: the driver streams the body of a success.
+///
+/// ```
+/// use directus_proto::{BaseUrl, assets};
+/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
+/// let id = "6c9a1a54-0000-4000-8000-000000000001";
+/// let op = assets::zip_files(&base, &[id]).unwrap();
+/// assert_eq!((op.request().method().as_str(), op.request().uri().path()), ("POST", "/assets/files"));
+/// assert_eq!(op.request().headers()["accept"], "*/*");
+/// assert!(op.request().body().starts_with(br#"{"ids":["#));
+/// assert!(assets::zip_files(&base, &[]).is_err());
+/// ```
+pub fn zip_files(base: &BaseUrl, ids: &[&str]) -> Result<Operation<Vec<u8>>, Error> {
+    if ids.is_empty() {
+        return Err(Error::invalid("a zip of files needs at least one file"));
+    }
+    zip_request(base, "/assets/files", &serde_json::json!({ "ids": ids }))
+}
+
+/// A folder's files (and its subfolders', with their paths) as one zip archive
+/// (`POST /assets/folder/{id}`).
+///
+/// ```
+/// use directus_proto::{BaseUrl, assets};
+/// let base = BaseUrl::parse("http://localhost:8055").unwrap();
+/// let op = assets::zip_folder(&base, "f0").unwrap();
+/// assert_eq!(op.request().uri().path(), "/assets/folder/f0");
+/// ```
+pub fn zip_folder(base: &BaseUrl, folder: impl Into<Key>) -> Result<Operation<Vec<u8>>, Error> {
+    let path = format!(
+        "/assets/folder/{}",
+        crate::url::segment(&folder.into().to_string(), "folder key")?
+    );
+    zip_request(base, &path, &serde_json::json!({}))
+}
+
+fn zip_request(
+    base: &BaseUrl,
+    path: &str,
+    body: &serde_json::Value,
+) -> Result<Operation<Vec<u8>>, Error> {
+    let op = Operation::json(base, Method::POST, path, body, body_bytes)?;
+    let mut request = op.request().clone();
+    request
+        .headers_mut()
+        .insert(header::ACCEPT, HeaderValue::from_static("*/*"));
+    // A zip changes nothing: no collection, so no cached read is dropped.
+    Ok(Operation::new(request, body_bytes))
+}
+
 /// A success answer's body, as bytes.
 fn body_bytes(response: Response<Vec<u8>>) -> Result<Vec<u8>, Error> {
     Ok(response::success(response)?.into_body())

@@ -299,7 +299,7 @@ impl UploadFile {
         )
     }
 
-    fn write(&self, form: &mut Form) -> Result<(), Error> {
+    pub(crate) fn write(&self, form: &mut Form) -> Result<(), Error> {
         self.meta.write(form)?;
         let media_type = self.resolved_media_type()?;
         form.file("file", &self.file_name, &media_type, &self.content)?;
@@ -432,12 +432,12 @@ impl StreamedFile {
 /// assert_eq!(op.request().headers()["content-type"], body.content_type());
 /// ```
 #[derive(Debug)]
-pub struct StreamUpload {
-    operation: Operation<Option<File>>,
+pub struct StreamUpload<T = Option<File>> {
+    operation: Operation<T>,
     body: Streaming,
 }
 
-impl StreamUpload {
+impl<T> StreamUpload<T> {
     /// The operation: the request without its body, and the parser of the answer.
     ///
     /// ```
@@ -446,7 +446,7 @@ impl StreamUpload {
     /// let up = files::upload_stream(&base, &StreamedFile::new("a.txt"), b"", directus_proto::multipart::Boundary::random(1)).unwrap();
     /// assert_eq!(up.operation().request().uri(), "http://localhost/files");
     /// ```
-    pub fn operation(&self) -> &Operation<Option<File>> {
+    pub fn operation(&self) -> &Operation<T> {
         &self.operation
     }
 
@@ -470,7 +470,7 @@ impl StreamUpload {
     /// let (op, body) = files::upload_stream(&base, &StreamedFile::new("a.txt"), b"", directus_proto::multipart::Boundary::random(1)).unwrap().into_parts();
     /// # let _ = (op, body);
     /// ```
-    pub fn into_parts(self) -> (Operation<Option<File>>, Streaming) {
+    pub fn into_parts(self) -> (Operation<T>, Streaming) {
         (self.operation, self.body)
     }
 }
@@ -622,6 +622,31 @@ fn stream_op(
     head: &[u8],
     boundary: Boundary,
 ) -> Result<StreamUpload, Error> {
+    stream_op_to(
+        base,
+        method,
+        path,
+        file,
+        head,
+        boundary,
+        response::written::<File>,
+        FILES,
+    )
+}
+
+/// A streamed multipart request of `file` (its metadata first) to any route, with `boundary`
+/// (one nobody can predict: see [`upload_stream`]).
+#[allow(clippy::too_many_arguments)] // the parts of one request, each needed
+pub(crate) fn stream_op_to<T>(
+    base: &BaseUrl,
+    method: Method,
+    path: &str,
+    file: &StreamedFile,
+    head: &[u8],
+    boundary: Boundary,
+    parse: crate::operation::Parser<T>,
+    collection: &str,
+) -> Result<StreamUpload<T>, Error> {
     let mut form = Form::new(boundary);
     file.meta.write(&mut form)?;
     let media_type = media::resolve(file.media_type.as_deref(), head, Some(&file.file_name))?;
@@ -632,9 +657,9 @@ fn stream_op(
         path,
         Vec::new(),
         body.content_type().clone(),
-        response::written::<File>,
+        parse,
     )?
-    .for_collection(FILES);
+    .for_collection(collection);
     Ok(StreamUpload { operation, body })
 }
 

@@ -361,6 +361,41 @@ impl<T: DeserializeOwned> Items<T> {
         )
     }
 
+    /// Updates several items, each with its own patch, in one request and one transaction
+    /// (`PATCH /items/{collection}` with a list): every object carries its primary key.
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, Items};
+    /// let base = BaseUrl::parse("http://localhost").unwrap();
+    /// let rows = [serde_json::json!({"id": 7, "n": 1}), serde_json::json!({"id": 8, "n": 2})];
+    /// let op = Items::<serde_json::Value>::new("a").update_batch(&base, &rows).unwrap();
+    /// assert_eq!(op.request().method(), "PATCH");
+    /// assert_eq!(op.request().body(), br#"[{"id":7,"n":1},{"id":8,"n":2}]"#);
+    /// ```
+    pub fn update_batch<B: Serialize>(
+        &self,
+        base: &BaseUrl,
+        items: &[B],
+    ) -> Result<Operation<Option<Vec<T>>>, Error> {
+        let body = to_value(items)?;
+        let all_objects = body
+            .as_array()
+            .is_some_and(|rows| !rows.is_empty() && rows.iter().all(Value::is_object));
+        if !all_objects {
+            return Err(Error::invalid(
+                "a batch update needs at least one item, each an object with its key",
+            ));
+        }
+        let path = self.collection()?.route().to_owned();
+        self.write(
+            base,
+            Method::PATCH,
+            path,
+            &body,
+            response::written::<Vec<T>>,
+        )
+    }
+
     /// Applies one partial object to every item matching `filter` (all of them, not a page).
     ///
     /// ```

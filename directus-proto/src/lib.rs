@@ -26,6 +26,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
+pub mod access;
 pub mod aggregate;
 pub mod assets;
 pub mod auth;
@@ -36,6 +37,8 @@ mod config;
 pub mod error;
 pub mod files;
 pub mod filter;
+pub mod flows;
+pub mod graphql;
 pub mod items;
 pub mod json;
 pub mod media;
@@ -49,8 +52,12 @@ pub mod response;
 pub mod retry;
 pub mod schema;
 pub mod session;
+pub mod shares;
 pub mod system;
 mod url;
+pub mod users;
+pub mod utils;
+pub mod versions;
 pub mod web;
 
 pub use aggregate::{Agg, AggFunc, Aggregate, AggregateRow};

@@ -622,6 +622,114 @@ model! {
 }
 
 model! {
+    /// An insights dashboard (`directus_dashboards`, `/dashboards`).
+    ///
+    /// ```
+    /// use directus_proto::models::Dashboard;
+    /// let d: Dashboard = serde_json::from_str(r#"{"id":"d","name":"Sales","panels":["p1"]}"#).unwrap();
+    /// assert_eq!(d.name.as_deref(), Some("Sales"));
+    /// ```
+    Dashboard: "directus_dashboards", key id;
+    /// Primary key (a UUID).
+    id: Key,
+    /// Name.
+    name: String,
+    /// Icon.
+    icon: String,
+    /// Note.
+    note: String,
+    /// Color.
+    color: String,
+    /// Its panels (keys or objects).
+    panels: Vec<Ref<Panel>>,
+    /// Creation time.
+    date_created: String,
+    /// Creator.
+    user_created: Ref<User>,
+}
+
+model! {
+    /// A panel of a dashboard (`directus_panels`, `/panels`).
+    ///
+    /// ```
+    /// use directus_proto::models::Panel;
+    /// let p: Panel = serde_json::from_str(r#"{"id":"p","type":"metric","width":12,"options":{"collection":"orders"}}"#).unwrap();
+    /// assert_eq!((p.r#type.as_deref(), p.width), (Some("metric"), Some(12)));
+    /// ```
+    Panel: "directus_panels", key id;
+    /// Primary key (a UUID).
+    id: Key,
+    /// The dashboard (key or object).
+    dashboard: Ref<Dashboard>,
+    /// Name.
+    name: String,
+    /// Icon.
+    icon: String,
+    /// Color.
+    color: String,
+    /// Whether the header shows.
+    show_header: bool,
+    /// Note.
+    note: String,
+    /// The panel type (`metric`, `time-series`, `list`, ...).
+    r#type: String,
+    /// Grid position.
+    position_x: i64,
+    /// Grid position.
+    position_y: i64,
+    /// Grid width.
+    width: i64,
+    /// Grid height.
+    height: i64,
+    /// The type's options.
+    options: Value,
+    /// Creation time.
+    date_created: String,
+    /// Creator.
+    user_created: Ref<User>,
+}
+
+model! {
+    /// A policy given to a role or a user (`directus_access`, `/access`).
+    ///
+    /// ```
+    /// use directus_proto::models::Access;
+    /// let a: Access = serde_json::from_str(r#"{"id":"a","role":"r","user":null,"policy":"p"}"#).unwrap();
+    /// assert!(a.user.is_none());
+    /// ```
+    Access: "directus_access", key id;
+    /// Primary key (a UUID).
+    id: Key,
+    /// The role (key or object), or none for a user's own policy.
+    role: Ref<Role>,
+    /// The user (key or object), or none for a role's policy.
+    user: Ref<User>,
+    /// The policy (key or object).
+    policy: Ref<Policy>,
+    /// Order among the role's or user's policies.
+    sort: i64,
+}
+
+model! {
+    /// An installed extension (`directus_extensions`, `/extensions`).
+    ///
+    /// ```
+    /// use directus_proto::models::Extension;
+    /// let e: Extension = serde_json::from_str(r#"{"id":"e","bundle":null,"schema":{"type":"interface","name":"x"},"meta":{"enabled":true}}"#).unwrap();
+    /// assert_eq!(e.schema.unwrap()["type"], "interface");
+    /// ```
+    Extension: "directus_extensions", key id;
+    /// Primary key.
+    id: Key,
+    /// The bundle it belongs to, if any.
+    bundle: String,
+    /// Its manifest (`type`, `name`, `version`, `local`...).
+    schema: Value,
+    /// `enabled` and other settings.
+    meta: Value,
+}
+
+model! {
     /// A translation string (`directus_translations`, `/translations`).
     ///
     /// ```

@@ -43,7 +43,7 @@ pub enum MetaCount {
 }
 
 impl MetaCount {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             MetaCount::Total => "total_count",
             MetaCount::Filter => "filter_count",
@@ -72,7 +72,7 @@ pub enum ExportFormat {
 }
 
 impl ExportFormat {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             ExportFormat::Csv => "csv",
             ExportFormat::CsvUtf8 => "csv_utf8",
@@ -136,6 +136,8 @@ pub struct Query {
     deep: Option<Result<Value, FilterError>>,
     alias: Map<String, Value>,
     version: Option<String>,
+    version_raw: bool,
+    backlink: Option<bool>,
     export: Option<ExportFormat>,
 }
 
@@ -367,6 +369,30 @@ impl Query {
         self
     }
 
+    /// With [`Query::version`]: the version's saved changes as they are (`versionRaw`), not
+    /// merged into the main item.
+    ///
+    /// ```
+    /// # use directus_proto::Query;
+    /// assert_eq!(Query::new().version("draft").version_raw().to_query_string().unwrap(), "version=draft&versionRaw=true");
+    /// ```
+    pub fn version_raw(mut self) -> Self {
+        self.version_raw = true;
+        self
+    }
+
+    /// Whether `*.*` field wildcards follow a relation back to the item it came from
+    /// (`backlink`; Directus's default is `true`).
+    ///
+    /// ```
+    /// # use directus_proto::Query;
+    /// assert_eq!(Query::new().backlink(false).to_query_string().unwrap(), "backlink=false");
+    /// ```
+    pub fn backlink(mut self, follow: bool) -> Self {
+        self.backlink = Some(follow);
+        self
+    }
+
     /// Answers as a file in this format instead of JSON.
     ///
     /// ```
@@ -504,6 +530,12 @@ impl Query {
         if let Some(version) = &self.version {
             pairs.push(("version", version.clone()));
         }
+        if self.version_raw {
+            pairs.push(("versionRaw", "true".to_owned()));
+        }
+        if let Some(backlink) = self.backlink {
+            pairs.push(("backlink", backlink.to_string()));
+        }
         if let Some(export) = self.export {
             pairs.push(("export", export.as_str().to_owned()));
         }
@@ -577,6 +609,12 @@ impl Query {
         }
         if let Some(version) = &self.version {
             query.insert("version".into(), json!(version));
+        }
+        if self.version_raw {
+            query.insert("versionRaw".into(), json!(true));
+        }
+        if let Some(backlink) = self.backlink {
+            query.insert("backlink".into(), json!(backlink));
         }
         if let Some(export) = self.export {
             query.insert("export".into(), json!(export.as_str()));
@@ -768,6 +806,18 @@ macro_rules! query_methods {
         /// Reads a content version; see [`Query::version`]($crate::Query::version).
         pub fn version(mut self, key: impl ::std::convert::Into<::std::string::String>) -> Self {
             self.$field = self.$field.version(key);
+            self
+        }
+
+        /// A version's raw changes; see [`Query::version_raw`]($crate::Query::version_raw).
+        pub fn version_raw(mut self) -> Self {
+            self.$field = self.$field.version_raw();
+            self
+        }
+
+        /// Whether wildcards follow relations back; see [`Query::backlink`]($crate::Query::backlink).
+        pub fn backlink(mut self, follow: bool) -> Self {
+            self.$field = self.$field.backlink(follow);
             self
         }
 

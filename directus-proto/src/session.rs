@@ -29,7 +29,7 @@
 //! saw; the driver takes its refresh lock (one per session) and asks [`Session::refresh`], which
 //! answers `None` when another caller refreshed since, so the waiters reuse its tokens.
 
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use http::{HeaderValue, Request, Response, StatusCode};
@@ -48,6 +48,26 @@ const MAX_MARGIN: Duration = Duration::from_secs(30);
 /// The longest `Retry-After` a read waits out before it is sent again; a longer one is returned
 /// as the `429` error it is.
 pub const MAX_RETRY_AFTER: Duration = crate::retry::DEFAULT_MAX_RETRY_AFTER;
+
+/// Told whenever a session's tokens change, to keep them across process restarts (the JS
+/// SDK's pluggable storage): `Some` after every login and refresh (the refresh token rotates
+/// each time, so the one stored before is spent), `None` when they are forgotten (logout, or a
+/// refresh token the server refused). It runs on the caller's thread while the session's
+/// refresh lane is held: keep it short, and never call the client from it.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use directus_proto::session::OnTokens;
+///
+/// let kept: Arc<Mutex<Option<String>>> = Arc::default();
+/// let store = Arc::clone(&kept);
+/// let hook: OnTokens = Arc::new(move |tokens| {
+///     *store.lock().unwrap() = tokens.and_then(|t| t.refresh_token.as_ref()).map(|r| r.expose().to_owned());
+/// });
+/// hook(None);
+/// assert!(kept.lock().unwrap().is_none());
+/// ```
+pub type OnTokens = Arc<dyn Fn(Option<&Tokens>) + Send + Sync>;
 
 /// Identifies one set of tokens; it changes on every login, refresh and logout.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -176,6 +196,7 @@ pub struct Session {
     auth: Mutex<AuthState>,
     cache: Mutex<Option<Cache>>,
     retry: Mutex<(RetryPolicy, Jitter)>,
+    on_tokens: Mutex<Option<OnTokens>>,
 }
 
 impl std::fmt::Debug for Session {
@@ -230,6 +251,7 @@ impl Session {
             }),
             cache: Mutex::new(None),
             retry: Mutex::new((RetryPolicy::default(), Jitter::new(0))),
+            on_tokens: Mutex::new(None),
         })
     }
 
@@ -341,6 +363,45 @@ impl Session {
             refresh_token: state.refresh.clone(),
             expires: state.expires_at.map(|at| at.saturating_duration_since(now)),
         })
+    }
+
+    /// Calls `hook` whenever the tokens change (see [`OnTokens`]); replaces an earlier hook.
+    /// With [`Credentials::refresh_token`] it keeps a login across runs.
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, Session};
+    /// let session = Session::new(BaseUrl::parse("http://localhost").unwrap(), None);
+    /// session.on_tokens(|tokens| {
+    ///     if let Some(refresh) = tokens.and_then(|t| t.refresh_token.as_ref()) {
+    ///         let _ = refresh.expose(); // write it where the next run finds it
+    ///     }
+    /// });
+    /// ```
+    pub fn on_tokens(&self, hook: impl Fn(Option<&Tokens>) + Send + Sync + 'static) {
+        *self.on_tokens.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(hook));
+    }
+
+    /// Tells the hook, outside every lock of the session.
+    fn tokens_changed(&self, tokens: Option<&Tokens>) {
+        let hook = self
+            .on_tokens
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some(hook) = hook {
+            hook(tokens);
+        }
+    }
+
+    /// Stores new tokens and tells the hook what the session now holds.
+    fn store(&self, tokens: Tokens, now: Instant) -> Result<(), Error> {
+        let mut state = self.auth();
+        let mut told = tokens.clone();
+        state.store(tokens, now)?;
+        told.refresh_token.clone_from(&state.refresh);
+        drop(state);
+        self.tokens_changed(Some(&told));
+        Ok(())
     }
 
     /// The server's base URL.
@@ -847,13 +908,14 @@ impl Exchange for Refresh<'_> {
             (_, None) => Err(Error::invalid("a refresh step needs the server's answer")),
             (RefreshPhase::Refreshing, Some(response)) => match auth::tokens(response) {
                 Ok(tokens) => {
-                    self.session.auth().store(tokens, now)?;
+                    self.session.store(tokens, now)?;
                     Ok(Step::Done(()))
                 }
                 Err(Error::Api(err)) if err.status().is_client_error() => {
                     // The refresh token is dead (expired, revoked, or rotated by a refresh
                     // whose answer was lost): forget it, and log in again if we can.
                     self.session.auth().refresh = None;
+                    self.session.tokens_changed(None);
                     self.login().map_err(|e| match e {
                         Error::NotAuthenticated(_) => Error::Api(err),
                         other => other,
@@ -863,7 +925,7 @@ impl Exchange for Refresh<'_> {
             },
             (RefreshPhase::LoggingIn, Some(response)) => {
                 let tokens = auth::tokens(response)?;
-                self.session.auth().store(tokens, now)?;
+                self.session.store(tokens, now)?;
                 // A new login may be another identity's: cached answers go.
                 self.session.clear_cache();
                 Ok(Step::Done(()))
@@ -891,6 +953,7 @@ impl Logout<'_> {
         state.logged_out = true;
         drop(state);
         self.session.clear_cache();
+        self.session.tokens_changed(None);
     }
 }
 
@@ -923,5 +986,65 @@ impl Exchange for Logout<'_> {
                 Ok(Step::Done(()))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(body: &str) -> Response<Vec<u8>> {
+        Response::new(body.as_bytes().to_vec())
+    }
+
+    /// The hook sees every rotation (with the refresh token the session keeps) and the logout.
+    #[test]
+    fn token_hook_sees_rotations_and_logout() {
+        let base = BaseUrl::parse("http://localhost").unwrap();
+        let session = Session::new(base, Some(Credentials::refresh_token("r1"))).unwrap();
+        type Told = Option<(String, Option<String>)>;
+        let seen: Arc<Mutex<Vec<Told>>> = Arc::default();
+        let log = Arc::clone(&seen);
+        session.on_tokens(move |tokens| {
+            log.lock().unwrap().push(tokens.map(|t| {
+                (
+                    t.access_token.expose().to_owned(),
+                    t.refresh_token.as_ref().map(|r| r.expose().to_owned()),
+                )
+            }))
+        });
+        let now = Instant::now();
+        let mut refresh = session.refresh(session.generation()).unwrap();
+        let Step::Send(request) = refresh.step(None, now).unwrap() else {
+            panic!("a refresh sends")
+        };
+        assert_eq!(request.body(), br#"{"mode":"json","refresh_token":"r1"}"#);
+        let done = refresh
+            .step(
+                Some(answer(
+                    r#"{"data":{"access_token":"a2","refresh_token":"r2","expires":900000}}"#,
+                )),
+                now,
+            )
+            .unwrap();
+        assert!(matches!(done, Step::Done(())));
+        // A refresh answer without a refresh token keeps the previous one, and says so.
+        let mut again = session.refresh(session.generation()).unwrap();
+        again.step(None, now).unwrap();
+        again
+            .step(Some(answer(r#"{"data":{"access_token":"a3"}}"#)), now)
+            .unwrap();
+        let mut logout = session.logout();
+        logout.step(None, now).unwrap();
+        logout.step(Some(answer("")), now).unwrap();
+        let seen = seen.lock().unwrap();
+        assert_eq!(
+            *seen,
+            [
+                Some(("a2".to_owned(), Some("r2".to_owned()))),
+                Some(("a3".to_owned(), Some("r2".to_owned()))),
+                None
+            ]
+        );
     }
 }

@@ -39,7 +39,7 @@ pub const SUPPLIERS: &str = "drs_suppliers";
 /// `active` boolean, `released_at` dateTime, `tags` json, `attrs` json, `run` string,
 /// `supplier` m2o to [`SUPPLIERS`].
 pub const PRODUCTS: &str = "drs_products";
-/// Notes: UUID key `id`; `title` string, `body` text, `run` string.
+/// Notes: UUID key `id`; `title` string, `body` text, `run` string. Content versioning is on.
 pub const NOTES: &str = "drs_notes";
 /// A singleton collection: `site_name`, `motto` (seeded when empty).
 pub const SETTINGS: &str = "drs_settings";
@@ -47,8 +47,17 @@ pub const SETTINGS: &str = "drs_settings";
 pub const INBOX: &str = "drs_inbox";
 /// Secrets: integer key; `secret`. The reader has no access at all (one row is seeded).
 pub const SECRETS: &str = "drs_secrets";
+/// Catalog: string key `sku`; `name` string, `stock` integer, `run` string. The key a sync
+/// job upserts on (the `sync` example writes 10,000 rows here).
+pub const CATALOG: &str = "drs_catalog";
+/// Ranked: integer key; `label`, `sort` integer (the manual sort field), `run`. Only the sort
+/// test writes here, always with sort values: Directus's manual sort first numbers every row
+/// without one, across the whole collection.
+pub const RANKED: &str = "drs_ranked";
 /// Every fixture collection.
-pub const COLLECTIONS: [&str; 6] = [SUPPLIERS, PRODUCTS, NOTES, SETTINGS, INBOX, SECRETS];
+pub const COLLECTIONS: [&str; 8] = [
+    SUPPLIERS, PRODUCTS, NOTES, SETTINGS, INBOX, SECRETS, CATALOG, RANKED,
+];
 
 /// The seeded singleton values (written only when `site_name` is empty).
 pub const SETTINGS_SITE_NAME: &str = "directus-rs demo";
@@ -71,6 +80,14 @@ pub const TOKEN_EMAIL: &str = "drs-token@example.com";
 pub const TOKEN_PASSWORD: &str = "drs-token-password-1";
 /// The token user's static token (`Authorization: Bearer drs-static-token-0123456789`).
 pub const STATIC_TOKEN: &str = "drs-static-token-0123456789";
+
+/// A policy that lets a user read and update users (turning two-factor authentication on
+/// writes the user's own `tfa_secret`); tests attach it to the throwaway users they make.
+/// Directus 12 without a license refuses field lists and filters in permissions
+/// (`RESOURCE_RESTRICTED`), so it cannot be limited to the user's own row or that field.
+pub const TFA_POLICY: &str = "drs-tfa-policy";
+/// The fixed key of [`TFA_POLICY`] (created with it; found by name first).
+pub const TFA_POLICY_ID: &str = "00000000-d75d-4000-8000-000000000005";
 
 /// Fixed keys used when this module creates the objects (found by name/e-mail first, so a
 /// server where they were made otherwise works too: use the ids in [`Fixtures`]).
@@ -116,12 +133,14 @@ pub fn ensure(url: &str, admin_email: &str, admin_password: &str) -> Result<Fixt
         ensure_collection(&api, &spec)?;
     }
     ensure_relation(&api)?;
+    ensure_versioning(&api, NOTES)?;
     seed(&api)?;
 
     let reader_policy = ensure_policy(&api)?;
     for (collection, action) in [(PRODUCTS, "read"), (SUPPLIERS, "read"), (INBOX, "create")] {
         ensure_permission(&api, &reader_policy, collection, action)?;
     }
+    ensure_tfa_policy(&api)?;
     let reader_role = ensure_role(&api)?;
     ensure_access(&api, &reader_role, &reader_policy)?;
     let reader_user = ensure_user(
@@ -158,6 +177,17 @@ fn collection_specs() -> Vec<Collection> {
     let note = |what: &str| format!("directus-rs test fixture: {what}");
     let mut tags = Field::json("tags");
     tags.meta_mut().interface = Some("tags".into());
+    let mut sku = Field::string("sku");
+    sku.schema_mut().is_primary_key = Some(true);
+    let mut sort = Field::integer("sort").hidden();
+    sort.meta_mut().interface = Some("input".into());
+    let mut ranked = Collection::new(RANKED).note(note("manual sort")).fields([
+        Field::integer_pk("id"),
+        Field::string("label"),
+        sort,
+        Field::string("run"),
+    ]);
+    ranked.meta_mut().sort_field = Some("sort".into());
     vec![
         Collection::new(SUPPLIERS)
             .note(note("suppliers (o2m products)"))
@@ -190,6 +220,15 @@ fn collection_specs() -> Vec<Collection> {
                 Field::text("body"),
                 Field::string("run"),
             ]),
+        Collection::new(CATALOG)
+            .note(note("catalog (string key)"))
+            .fields([
+                sku,
+                Field::string("name"),
+                Field::integer("stock"),
+                Field::string("run"),
+            ]),
+        ranked,
         Collection::singleton(SETTINGS)
             .note(note("a singleton"))
             .fields([
@@ -267,6 +306,16 @@ fn ensure_relation(api: &Api) -> Result<(), String> {
     let reply = api.send("POST", "/relations", Some(&to_json(&relation)?))?;
     if !reply.is_success() && api.send("GET", &path, None)?.status != 200 {
         return Err(reply.describe("POST", "/relations"));
+    }
+    Ok(())
+}
+
+/// Turns content versioning on for a collection (an update, so also for an older fixture).
+fn ensure_versioning(api: &Api, collection: &str) -> Result<(), String> {
+    let path = format!("/collections/{collection}");
+    let current = api.ok("GET", &path, None)?;
+    if current.pointer("/data/meta/versioning") != Some(&Value::Bool(true)) {
+        api.ok("PATCH", &path, Some(&json!({"meta": {"versioning": true}})))?;
     }
     Ok(())
 }
@@ -374,6 +423,44 @@ fn ensure_role(api: &Api) -> Result<String, String> {
             "description": "directus-rs test fixture"
         }),
     )
+}
+
+/// [`TFA_POLICY`]: users readable and writable.
+fn ensure_tfa_policy(api: &Api) -> Result<String, String> {
+    let policy = find_or_create(
+        api,
+        "/policies",
+        &json!({"name": {"_eq": TFA_POLICY}}),
+        &json!({
+            "id": TFA_POLICY_ID,
+            "name": TFA_POLICY,
+            "icon": "lock",
+            "description": "directus-rs test fixture: a user's own TFA secret",
+            "app_access": false,
+            "admin_access": false,
+            "enforce_tfa": false
+        }),
+    )?;
+    for action in ["read", "update"] {
+        find_or_create(
+            api,
+            "/permissions",
+            &json!({"_and": [
+                {"policy": {"_eq": policy}},
+                {"collection": {"_eq": "directus_users"}},
+                {"action": {"_eq": action}}
+            ]}),
+            &json!({
+                "policy": policy,
+                "collection": "directus_users",
+                "action": action,
+                "fields": ["*"],
+                "permissions": {},
+                "validation": {}
+            }),
+        )?;
+    }
+    Ok(policy)
 }
 
 fn ensure_access(api: &Api, role: &str, policy: &str) -> Result<(), String> {

@@ -11,6 +11,7 @@ pub mod fixtures;
 pub mod fixture_models {
     include!("../schema/fixture_models.rs");
 }
+pub mod mail;
 pub mod proxy;
 pub mod scenarios;
 pub mod stub;
