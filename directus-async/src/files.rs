@@ -82,6 +82,11 @@ impl<'a> Files<'a> {
     /// Uploads a file held in memory. Its media type is the given one, else detected from its
     /// bytes, else from its name.
     ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`], which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`] tells which.
+    ///
     /// ```no_run
     /// # use directus_async::{Directus, UploadFile};
     /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
@@ -96,6 +101,11 @@ impl<'a> Files<'a> {
     }
 
     /// Uploads several files in one request, each with its own metadata.
+    ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`], which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`] tells which.
     ///
     /// ```no_run
     /// # use directus_async::{Directus, UploadFile};
@@ -113,6 +123,11 @@ impl<'a> Files<'a> {
 
     /// Uploads into the folder named `folder` (looked up first; an unknown or ambiguous name is
     /// an error and nothing is uploaded).
+    ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`], which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`] tells which.
     ///
     /// ```no_run
     /// # use directus_async::{Directus, UploadFile};
@@ -137,6 +152,11 @@ impl<'a> Files<'a> {
     /// [`SNIFF_LEN`](directus_proto::media::SNIFF_LEN), for detecting the media type) and
     /// `rest` the others. Memory stays small whatever the size.
     ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`], which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`] tells which.
+    ///
     /// ```no_run
     /// # use directus_async::{Directus, files::StreamedFile};
     /// use futures_util::{StreamExt, stream};
@@ -158,6 +178,11 @@ impl<'a> Files<'a> {
 
     /// Replaces a file's content (in memory), keeping its key.
     ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`], which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`] tells which.
+    ///
     /// ```no_run
     /// # use directus_async::{Directus, UploadFile};
     /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
@@ -176,6 +201,11 @@ impl<'a> Files<'a> {
     }
 
     /// Replaces a file's content with a stream of chunks (see [`Files::upload_stream`]).
+    ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`], which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`] tells which.
     ///
     /// ```no_run
     /// # use directus_async::{Directus, files::StreamedFile};
@@ -236,6 +266,11 @@ impl<'a> Files<'a> {
 
     /// Asks the server to fetch a file from a URL.
     ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`], which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`] tells which.
+    ///
     /// ```no_run
     /// # use directus_async::{Directus, FileMeta};
     /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
@@ -281,6 +316,11 @@ impl<'a> Files<'a> {
 
     /// Updates a file's metadata.
     ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`], which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`] tells which.
+    ///
     /// ```no_run
     /// # use directus_async::{Directus, FileMeta};
     /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
@@ -295,6 +335,9 @@ impl<'a> Files<'a> {
     }
 
     /// Deletes a file (its record and its content).
+    ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), or unknown (a transport failure
+    /// after sending, a 5xx); [`Error::write_outcome`] tells which.
     ///
     /// ```no_run
     /// # use directus_async::Directus;
@@ -451,6 +494,11 @@ mod with_tokio {
     impl Files<'_> {
         /// Streams a file from any reader (give [`StreamedFile::length`] when known).
         ///
+        /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+        /// not decode into the requested type ([`Error::Applied`], which holds the
+        /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+        /// [`Error::write_outcome`] tells which.
+        ///
         /// ```no_run
         /// # use directus_async::{Directus, files::StreamedFile};
         /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
@@ -470,6 +518,11 @@ mod with_tokio {
 
         /// Streams a file from disk: memory stays small whatever the file's size.
         ///
+        /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+        /// not decode into the requested type ([`Error::Applied`], which holds the
+        /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+        /// [`Error::write_outcome`] tells which.
+        ///
         /// ```no_run
         /// # use directus_async::{Directus, files::StreamedFile};
         /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
@@ -487,6 +540,11 @@ mod with_tokio {
         }
 
         /// Replaces a file's content, streamed from disk.
+        ///
+        /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+        /// not decode into the requested type ([`Error::Applied`], which holds the
+        /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+        /// [`Error::write_outcome`] tells which.
         ///
         /// ```no_run
         /// # use directus_async::{Directus, files::StreamedFile};

@@ -117,6 +117,11 @@ impl<'a> Files<'a> {
     /// Uploads a file held in memory. Its media type is the given one, else detected from its
     /// bytes, else from its name.
     ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`], which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`] tells which.
+    ///
     /// ```no_run
     /// # use directus_blocking::{Directus, UploadFile};
     /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
@@ -129,6 +134,11 @@ impl<'a> Files<'a> {
     }
 
     /// Uploads several files in one request, each with its own metadata.
+    ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`], which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`] tells which.
     ///
     /// ```no_run
     /// # use directus_blocking::{Directus, UploadFile};
@@ -145,6 +155,11 @@ impl<'a> Files<'a> {
     /// Uploads into the folder named `folder` (looked up first; an unknown or ambiguous name is
     /// an error and nothing is uploaded).
     ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`], which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`] tells which.
+    ///
     /// ```no_run
     /// # use directus_blocking::{Directus, UploadFile};
     /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
@@ -160,6 +175,11 @@ impl<'a> Files<'a> {
     }
 
     /// Streams a file from disk: memory stays small whatever the file's size.
+    ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`], which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`] tells which.
     ///
     /// ```no_run
     /// # use directus_blocking::{Directus, files::StreamedFile};
@@ -178,6 +198,11 @@ impl<'a> Files<'a> {
 
     /// Streams a file from any reader (give [`StreamedFile::length`] when known: the request
     /// then carries a `Content-Length` and the progress a total).
+    ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`], which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`] tells which.
     ///
     /// ```no_run
     /// # use directus_blocking::{Directus, files::StreamedFile};
@@ -198,6 +223,11 @@ impl<'a> Files<'a> {
 
     /// Replaces a file's content (in memory), keeping its key.
     ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`], which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`] tells which.
+    ///
     /// ```no_run
     /// # use directus_blocking::{Directus, UploadFile};
     /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
@@ -210,6 +240,11 @@ impl<'a> Files<'a> {
     }
 
     /// Replaces a file's content, streamed from disk.
+    ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`], which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`] tells which.
     ///
     /// ```no_run
     /// # use directus_blocking::{Directus, files::StreamedFile};
@@ -263,6 +298,11 @@ impl<'a> Files<'a> {
 
     /// Asks the server to fetch a file from a URL.
     ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`], which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`] tells which.
+    ///
     /// ```no_run
     /// # use directus_blocking::{Directus, FileMeta};
     /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
@@ -301,6 +341,11 @@ impl<'a> Files<'a> {
 
     /// Updates a file's metadata.
     ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`], which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`] tells which.
+    ///
     /// ```no_run
     /// # use directus_blocking::{Directus, FileMeta};
     /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
@@ -313,6 +358,9 @@ impl<'a> Files<'a> {
     }
 
     /// Deletes a file (its record and its content).
+    ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), or unknown (a transport failure
+    /// after sending, a 5xx); [`Error::write_outcome`] tells which.
     ///
     /// ```no_run
     /// # use directus_blocking::Directus;

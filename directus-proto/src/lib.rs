@@ -27,6 +27,7 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 pub mod aggregate;
+pub mod applied;
 pub mod assets;
 pub mod auth;
 mod cache;
@@ -36,6 +37,7 @@ pub mod error;
 pub mod files;
 pub mod filter;
 pub mod items;
+pub mod lenient;
 pub mod media;
 mod model;
 pub mod models;
@@ -48,6 +50,7 @@ pub mod system;
 mod url;
 
 pub use aggregate::{Agg, AggFunc, Aggregate, AggregateRow};
+pub use applied::{Applied, WriteOutcome};
 pub use assets::AssetTransform;
 pub use auth::{Credentials, Secret};
 pub use cache::CacheConfig;

@@ -45,8 +45,14 @@ pub const SETTINGS: &str = "drs_settings";
 pub const INBOX: &str = "drs_inbox";
 /// Secrets: integer key; `secret`. The reader has no access at all (one row is seeded).
 pub const SECRETS: &str = "drs_secrets";
+/// Measures: integer key; one field of each type whose JSON shape depends on the database:
+/// `amount` decimal(12,4), `big` bigInteger, `at` timestamp, `when` dateTime, `day` date,
+/// `doc` json, `labels` csv, and `run` string.
+pub const MEASURES: &str = "drs_measures";
 /// Every fixture collection.
-pub const COLLECTIONS: [&str; 6] = [SUPPLIERS, PRODUCTS, NOTES, SETTINGS, INBOX, SECRETS];
+pub const COLLECTIONS: [&str; 7] = [
+    SUPPLIERS, PRODUCTS, NOTES, SETTINGS, INBOX, SECRETS, MEASURES,
+];
 
 /// The seeded singleton values (written only when `site_name` is empty).
 pub const SETTINGS_SITE_NAME: &str = "directus-rs demo";
@@ -263,6 +269,36 @@ fn collection_specs() -> Vec<CollectionSpec> {
             collection: SECRETS,
             meta: note("secrets (the reader has no access)"),
             fields: vec![int_pk(), string("secret")],
+        },
+        CollectionSpec {
+            collection: MEASURES,
+            meta: note("measures (shapes that differ by database)"),
+            fields: vec![
+                int_pk(),
+                json!({
+                    "field": "amount",
+                    "type": "decimal",
+                    "meta": {"interface": "input"},
+                    "schema": {"numeric_precision": 12, "numeric_scale": 4}
+                }),
+                json!({"field": "big", "type": "bigInteger", "meta": {"interface": "input"}, "schema": {}}),
+                json!({"field": "at", "type": "timestamp", "meta": {"interface": "datetime"}, "schema": {}}),
+                json!({"field": "when", "type": "dateTime", "meta": {"interface": "datetime"}, "schema": {}}),
+                json!({"field": "day", "type": "date", "meta": {"interface": "datetime"}, "schema": {}}),
+                json!({
+                    "field": "doc",
+                    "type": "json",
+                    "meta": {"special": ["cast-json"], "interface": "input-code"},
+                    "schema": {}
+                }),
+                json!({
+                    "field": "labels",
+                    "type": "csv",
+                    "meta": {"special": ["cast-csv"], "interface": "tags"},
+                    "schema": {}
+                }),
+                string("run"),
+            ],
         },
     ]
 }

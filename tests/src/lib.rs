@@ -8,6 +8,7 @@
 pub mod fixtures;
 pub mod proxy;
 pub mod scenarios;
+pub mod shapes;
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -75,6 +76,33 @@ impl Server {
     /// The path of the server log, when the harness started the server (`DIRECTUS_LOG`).
     pub fn log_path() -> Option<String> {
         std::env::var("DIRECTUS_LOG").ok().filter(|p| !p.is_empty())
+    }
+}
+
+/// The database behind the test server, from `DIRECTUS_DB` (`sqlite` or `postgres`, exported by
+/// `tests/server/directus-server env`; unset means `sqlite`, the harness's default). Tests use
+/// it where the server itself answers differently (the library's own business, such as decimals
+/// arriving as strings, is handled the same on both and needs no branch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Database {
+    /// SQLite (the default test server).
+    Sqlite,
+    /// PostgreSQL (`DIRECTUS_RS_DB=postgres` for `directus-server start`).
+    Postgres,
+}
+
+impl Database {
+    /// Reads `DIRECTUS_DB`.
+    ///
+    /// # Panics
+    ///
+    /// On a value other than `sqlite`, `postgres` or empty.
+    pub fn from_env() -> Database {
+        match std::env::var("DIRECTUS_DB").unwrap_or_default().trim() {
+            "" | "sqlite" => Database::Sqlite,
+            "postgres" => Database::Postgres,
+            other => panic!("DIRECTUS_DB must be sqlite or postgres, not {other:?}"),
+        }
     }
 }
 
