@@ -64,6 +64,7 @@ pub use directus_proto::{
     ErrorCode, ExportFormat, F, FileMeta, Filter, FilterError, Item, Key, Meta, MetaCount, Order,
     Page, Query, Secret, TransportError, TransportErrorKind, UploadFile, models,
 };
+pub use directus_proto::{Applied, WriteOutcome, lenient};
 pub use transport::{ByteStream, HttpClient};
 
 /// `Result` with this crate's [`Error`].

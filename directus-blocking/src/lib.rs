@@ -38,6 +38,7 @@ pub use directus_proto::{
     ErrorCode, ExportFormat, F, FileMeta, Filter, FilterError, Item, Key, Meta, MetaCount, Order,
     Page, Query, Secret, TransportError, TransportErrorKind, UploadFile, models,
 };
+pub use directus_proto::{Applied, WriteOutcome, lenient};
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

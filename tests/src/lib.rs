@@ -10,6 +10,7 @@ pub mod proxy;
 pub mod scenarios;
 pub mod shapes;
 
+use std::io::Write;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -35,13 +36,15 @@ const HOW_TO_RUN: &str = "the integration tests need a running Directus server: 
 impl Server {
     /// Reads `DIRECTUS_URL`, `DIRECTUS_ADMIN_EMAIL` and `DIRECTUS_ADMIN_PASSWORD`.
     ///
-    /// # Panics
+    /// # Exits
     ///
     /// If one of them is missing or empty: the tests must not silently pass without a server.
+    /// The whole test process then ends with status 2 after printing how to run the tests,
+    /// once, as the last thing on screen (rather than one failure per test).
     pub fn from_env() -> Server {
         match Server::try_from_env() {
             Ok(server) => server,
-            Err(missing) => panic!("{missing} is not set: {HOW_TO_RUN}"),
+            Err(missing) => no_server(&missing),
         }
     }
 
@@ -104,6 +107,20 @@ impl Database {
             other => panic!("DIRECTUS_DB must be sqlite or postgres, not {other:?}"),
         }
     }
+}
+
+/// Prints how to run the integration tests (once per process, however many tests notice) and
+/// ends the test process.
+fn no_server(missing: &str) -> ! {
+    static ONCE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    // The first test to get here prints and exits; the others wait here until the process ends.
+    let _guard = ONCE.lock();
+    // Straight to the stderr stream: the test harness captures `eprintln!`.
+    let _ = writeln!(
+        std::io::stderr(),
+        "\n\nerror: {missing} is not set: {HOW_TO_RUN}\n"
+    );
+    std::process::exit(2)
 }
 
 /// A value no other test (in this or another process, this run or an earlier one) produces:
