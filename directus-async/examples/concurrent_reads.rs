@@ -9,9 +9,7 @@ use common::env;
 
 #[tokio::main]
 async fn main() -> directus_async::Result<()> {
-    let Some((url, email, password)) = env() else {
-        return Ok(());
-    };
+    let (url, email, password) = env();
     // One reqwest::Client could also be shared by several users: `.client(shared.clone())`.
     let shared = reqwest::Client::new();
     let directus = Directus::builder(url)
