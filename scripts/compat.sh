@@ -45,9 +45,9 @@ for version in "${versions[@]}"; do
             outcome="FAIL"
             failed=1
         fi
-        passed=$(grep -Eo '[0-9]+ passed' "$log" | awk '{s+=$1} END {print s+0}')
-        fails=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s+=$1} END {print s+0}')
-        names=$(grep -E '^test .* FAILED$' "$log" | awk '{print $2}' | sort -u | tr '\n' ' ')
+        passed=$({ grep -Eo '[0-9]+ passed' "$log" || true; } | awk '{s+=$1} END {print s+0}')
+        fails=$({ grep -Eo '[0-9]+ failed' "$log" || true; } | awk '{s+=$1} END {print s+0}')
+        names=$({ grep -E '^test .* FAILED$' "$log" || true; } | awk '{print $2}' | sort -u | tr '\n' ' ')
         rows+=("| $version | $db | $outcome | $passed passed, $fails failed ${names:+($names)}| $(($(date +%s) - start)) s |")
         "$DRS_SERVER" stop "$name" || true
         printf '%s\n' "${rows[-1]}" >&2
