@@ -25,7 +25,9 @@ drs_show_log() {
 drs_on_exit() {
     local rc=$?
     trap - EXIT INT TERM
-    if [ "$rc" -ne 0 ]; then
+    if [ "$rc" -eq 130 ] || [ "$rc" -eq 143 ]; then
+        printf '\ninterrupted; stopping the servers\n' >&2
+    elif [ "$rc" -ne 0 ]; then
         printf '\nFAILED (exit %s)\n' "$rc" >&2
         drs_show_log
     fi
@@ -72,6 +74,28 @@ drs_instance_up() {
     drs_say "starting Directus instance '$name' on loopback"
     DIRECTUS_RS_SERVER_ENV="$settings" "$DRS_SERVER" start "$name" >/dev/null
     eval "$("$DRS_SERVER" env "$name")"
+}
+
+# drs_postgres_up NAME: start one more throwaway server named NAME on its own PostgreSQL cluster
+# (see DIRECTUS_RS_DB in tests/server/directus-server), export its DIRECTUS_<NAME>_* variables
+# (with DIRECTUS_<NAME>_DB=postgres), and stop server and cluster on exit.
+drs_postgres_up() {
+    local name="$1"
+    DRS_INSTANCES+=("$name")
+    drs_say "starting Directus instance '$name' on PostgreSQL (loopback)"
+    DIRECTUS_RS_DB=postgres "$DRS_SERVER" start "$name" >/dev/null
+    eval "$("$DRS_SERVER" env "$name")"
+}
+
+# drs_use_instance NAME: point DIRECTUS_URL, DIRECTUS_ADMIN_EMAIL, DIRECTUS_ADMIN_PASSWORD,
+# DIRECTUS_LOG, DIRECTUS_DB and DIRECTUS_VERSION at instance NAME (started by drs_instance_up/drs_postgres_up), so
+# the tests and the failure report use it.
+drs_use_instance() {
+    local prefix
+    prefix="DIRECTUS_$(printf '%s' "$1" | tr '[:lower:]-' '[:upper:]_')"
+    eval "export DIRECTUS_URL=\"\$${prefix}_URL\" DIRECTUS_ADMIN_EMAIL=\"\$${prefix}_ADMIN_EMAIL\" \
+        DIRECTUS_ADMIN_PASSWORD=\"\$${prefix}_ADMIN_PASSWORD\" DIRECTUS_LOG=\"\$${prefix}_LOG\" \
+        DIRECTUS_DB=\"\$${prefix}_DB\" DIRECTUS_VERSION=\"\${${prefix}_VERSION:-12}\""
 }
 
 drs_setup_fixtures() {

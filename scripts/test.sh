@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# The project's test command: formatting, lints, then every test (unit, doc and integration)
-# against a real Directus server. Starts (and always stops) a throwaway server unless
-# DIRECTUS_URL names an existing one.
+# The project's test command: formatting, lints, docs with warnings denied, the build without
+# default features, the dependency rules, then every test (unit, doc and integration) against a
+# real Directus server on SQLite, and the integration suite once more against Directus on
+# PostgreSQL. Starts (and always stops) throwaway servers: the SQLite one unless DIRECTUS_URL
+# names an existing server (then DIRECTUS_DB=postgres says when that one runs on PostgreSQL);
+# the PostgreSQL one unless DIRECTUS_RS_POSTGRES=0.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -28,7 +31,15 @@ drs_setup_fixtures
 # A second, empty server: the schema tests migrate a schema from the main one to it.
 drs_instance_up second
 
-drs_say "cargo test --workspace (against $DIRECTUS_URL)"
+drs_say "cargo test --workspace (against $DIRECTUS_URL, ${DIRECTUS_DB:-sqlite})"
 cargo test --workspace
+
+if [ "${DIRECTUS_RS_POSTGRES:-1}" != 0 ]; then
+    drs_postgres_up pg
+    drs_use_instance pg
+    drs_setup_fixtures
+    drs_say "cargo test -p directus-tests (the integration suite again, against $DIRECTUS_URL on PostgreSQL)"
+    cargo test -p directus-tests
+fi
 
 drs_say "all checks passed"

@@ -55,12 +55,11 @@ async fn admin(Admin(admin): Admin) -> Result<Json<Value>, WebError> {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let Some((url, email, password)) = env() else {
-        return Ok(());
-    };
+    let (url, email, password) = env();
     let addr = std::env::var("APP_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into());
     // One pool for the service client and every caller.
-    let pool = reqwest::Client::new();
+    let pool =
+        directus_async::reqwest_client_builder(&directus_async::Config::default()).build()?;
     let service = Directus::builder(url.clone())
         .client(pool.clone())
         .login(&email, &password)

@@ -9,11 +9,11 @@ use common::env;
 
 #[tokio::main]
 async fn main() -> directus_async::Result<()> {
-    let Some((url, email, password)) = env() else {
-        return Ok(());
-    };
+    let (url, email, password) = env();
     // One reqwest::Client could also be shared by several users: `.client(shared.clone())`.
-    let shared = reqwest::Client::new();
+    let shared = directus_async::reqwest_client_builder(&directus_async::Config::default())
+        .build()
+        .expect("a reqwest client");
     let directus = Directus::builder(url)
         .client(shared)
         .login(&email, &password)

@@ -58,7 +58,7 @@ impl std::fmt::Debug for Directus {
 /// use directus_async::Directus;
 ///
 /// # async fn demo() -> directus_async::Result<()> {
-/// let shared = reqwest::Client::new();
+/// let shared = directus_async::reqwest_client_builder(&directus_async::Config::default()).build().unwrap();
 /// let alice = Directus::builder("http://127.0.0.1:8055")
 ///     .client(shared.clone())
 ///     .login("alice@example.com", "pw-a")
@@ -100,7 +100,7 @@ impl Builder {
     ///
     /// ```
     /// # use directus_async::Directus;
-    /// let _ = Directus::builder("http://127.0.0.1:8055").client(reqwest::Client::new());
+    /// let _ = Directus::builder("http://127.0.0.1:8055").client(directus_async::reqwest_client_builder(&directus_async::Config::default()).build().unwrap());
     /// ```
     pub fn client(mut self, http: impl HttpClient) -> Self {
         self.http = Some(Arc::new(http));

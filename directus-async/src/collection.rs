@@ -151,6 +151,11 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     /// Creates one item (JSON or any serde type); answers it as `T`, or `None` when the user
     /// may not read it back.
     ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`](crate::Error::Applied), which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`](crate::Error::write_outcome) tells which.
+    ///
     /// ```no_run
     /// # use directus_async::Directus;
     /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
@@ -165,6 +170,11 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     }
 
     /// Creates several items in one request.
+    ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`](crate::Error::Applied), which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`](crate::Error::write_outcome) tells which.
     ///
     /// ```no_run
     /// # use directus_async::Directus;
@@ -181,6 +191,11 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     }
 
     /// Updates one item by key.
+    ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`](crate::Error::Applied), which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`](crate::Error::write_outcome) tells which.
     ///
     /// ```no_run
     /// # use directus_async::Directus;
@@ -200,6 +215,11 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     }
 
     /// Applies one patch to several items by key.
+    ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`](crate::Error::Applied), which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`](crate::Error::write_outcome) tells which.
     ///
     /// ```no_run
     /// # use directus_async::Directus;
@@ -240,6 +260,11 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
 
     /// Applies one patch to every item matching `filter`.
     ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`](crate::Error::Applied), which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`](crate::Error::write_outcome) tells which.
+    ///
     /// ```no_run
     /// # use directus_async::{Directus, F};
     /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
@@ -264,6 +289,9 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
 
     /// Deletes one item by key.
     ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), or unknown (a transport failure
+    /// after sending, a 5xx); [`Error::write_outcome`](crate::Error::write_outcome) tells which.
+    ///
     /// ```no_run
     /// # use directus_async::Directus;
     /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
@@ -278,6 +306,9 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     }
 
     /// Deletes several items by key.
+    ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), or unknown (a transport failure
+    /// after sending, a 5xx); [`Error::write_outcome`](crate::Error::write_outcome) tells which.
     ///
     /// ```no_run
     /// # use directus_async::Directus;
@@ -296,6 +327,9 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     }
 
     /// Deletes every item matching `filter`.
+    ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), or unknown (a transport failure
+    /// after sending, a 5xx); [`Error::write_outcome`](crate::Error::write_outcome) tells which.
     ///
     /// ```no_run
     /// # use directus_async::{Directus, F};
@@ -352,6 +386,11 @@ impl<'a, T: DeserializeOwned> Singleton<'a, T> {
     }
 
     /// Updates the singleton with a partial object.
+    ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`](crate::Error::Applied), which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`](crate::Error::write_outcome) tells which.
     ///
     /// ```no_run
     /// # use directus_async::Directus;

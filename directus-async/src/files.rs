@@ -82,6 +82,11 @@ impl<'a> Files<'a> {
     /// Uploads a file held in memory. Its media type is the given one, else detected from its
     /// bytes, else from its name.
     ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`], which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`] tells which.
+    ///
     /// ```no_run
     /// # use directus_async::{Directus, UploadFile};
     /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
@@ -100,6 +105,11 @@ impl<'a> Files<'a> {
     }
 
     /// Uploads several files in one request, each with its own metadata.
+    ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`], which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`] tells which.
     ///
     /// ```no_run
     /// # use directus_async::{Directus, UploadFile};
@@ -121,6 +131,11 @@ impl<'a> Files<'a> {
 
     /// Uploads into the folder named `folder` (looked up first; an unknown or ambiguous name is
     /// an error and nothing is uploaded).
+    ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`], which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`] tells which.
     ///
     /// ```no_run
     /// # use directus_async::{Directus, UploadFile};
@@ -144,6 +159,11 @@ impl<'a> Files<'a> {
     /// Uploads a stream of chunks, of which `head` are the first bytes (up to
     /// [`SNIFF_LEN`](directus_proto::media::SNIFF_LEN), for detecting the media type) and
     /// `rest` the others. Memory stays small whatever the size.
+    ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`], which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`] tells which.
     ///
     /// ```no_run
     /// # use directus_async::{Directus, files::StreamedFile};
@@ -202,6 +222,11 @@ impl<'a> Files<'a> {
 
     /// Replaces a file's content (in memory), keeping its key.
     ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`], which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`] tells which.
+    ///
     /// ```no_run
     /// # use directus_async::{Directus, UploadFile};
     /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
@@ -225,6 +250,11 @@ impl<'a> Files<'a> {
     }
 
     /// Replaces a file's content with a stream of chunks (see [`Files::upload_stream`]).
+    ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`], which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`] tells which.
     ///
     /// ```no_run
     /// # use directus_async::{Directus, files::StreamedFile};
@@ -291,6 +321,11 @@ impl<'a> Files<'a> {
 
     /// Asks the server to fetch a file from a URL.
     ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`], which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`] tells which.
+    ///
     /// ```no_run
     /// # use directus_async::{Directus, FileMeta};
     /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
@@ -336,6 +371,11 @@ impl<'a> Files<'a> {
 
     /// Updates a file's metadata.
     ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`], which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`] tells which.
+    ///
     /// ```no_run
     /// # use directus_async::{Directus, FileMeta};
     /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
@@ -350,6 +390,9 @@ impl<'a> Files<'a> {
     }
 
     /// Deletes a file (its record and its content).
+    ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), or unknown (a transport failure
+    /// after sending, a 5xx); [`Error::write_outcome`] tells which.
     ///
     /// ```no_run
     /// # use directus_async::Directus;
@@ -548,6 +591,11 @@ mod with_tokio {
     impl Files<'_> {
         /// Streams a file from any reader (give [`StreamedFile::length`] when known).
         ///
+        /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+        /// not decode into the requested type ([`Error::Applied`], which holds the
+        /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+        /// [`Error::write_outcome`] tells which.
+        ///
         /// ```no_run
         /// # use directus_async::{Directus, files::StreamedFile};
         /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
@@ -566,6 +614,11 @@ mod with_tokio {
         }
 
         /// Streams a file from disk: memory stays small whatever the file's size.
+        ///
+        /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+        /// not decode into the requested type ([`Error::Applied`], which holds the
+        /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+        /// [`Error::write_outcome`] tells which.
         ///
         /// ```no_run
         /// # use directus_async::{Directus, files::StreamedFile};
@@ -605,6 +658,11 @@ mod with_tokio {
         }
 
         /// Replaces a file's content, streamed from disk.
+        ///
+        /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+        /// not decode into the requested type ([`Error::Applied`], which holds the
+        /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+        /// [`Error::write_outcome`] tells which.
         ///
         /// ```no_run
         /// # use directus_async::{Directus, files::StreamedFile};

@@ -1,6 +1,20 @@
 //! The async Directus client: a thin driver over [`reqwest`](https://docs.rs/reqwest) (or any
 //! [`HttpClient`]) that carries out the requests [`directus_proto`] builds.
 //!
+//! ```toml
+//! [dependencies]
+//! directus-async = "0.1"   # features (all default): reqwest, rustls, tokio
+//! serde = { version = "1", features = ["derive"] }
+//! serde_json = "1"
+//! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
+//! ```
+//!
+//! The README has [a tour of the API](https://github.com/directus-rs/directus-rs#a-tour-of-the-api)
+//! (the same API as `directus-blocking`, with `.await`) and the list of examples
+//! (`cargo run -p directus-async --example tour_async`, `concurrent_reads`). Typed models read
+//! Directus decimals on every database with [`lenient`]; an `Err` from a write says whether it
+//! was applied ([`Error::write_outcome`], [`Applied`]).
+//!
 //! ```no_run
 //! use directus_async::{Directus, F, Order};
 //!
@@ -28,7 +42,7 @@
 //!   in the caller's future; a refresh cut short then costs one extra login (with email and
 //!   password) or, with a bare refresh token, a [`Error::NotAuthenticated`].
 //!
-//! # Many reads at once (the seed's `as_task` + `gather`)
+//! # Many reads at once (py-directus's `as_task` + `gather`)
 //! The client is `Clone + Send + Sync` and its reads are plain futures: run many with a bound
 //! on concurrency with `futures_util`'s `buffer_unordered`:
 //!
@@ -75,6 +89,7 @@ pub use directus_proto::{
     Order, Page, Query, RetryPolicy, Secret, TransportError, TransportErrorKind, UploadFile,
     auth::Tokens, models,
 };
+pub use directus_proto::{Applied, WriteOutcome, lenient};
 #[cfg(feature = "reqwest")]
 pub use transport::reqwest_client_builder;
 pub use transport::{ByteStream, HttpClient};

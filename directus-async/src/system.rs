@@ -34,6 +34,11 @@ impl Directus {
 
     /// Updates the current user.
     ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`](crate::Error::Applied), which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`](crate::Error::write_outcome) tells which.
+    ///
     /// ```no_run
     /// # use directus_async::Directus;
     /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
@@ -76,6 +81,11 @@ impl Directus {
     }
 
     /// Updates the project settings.
+    ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`](crate::Error::Applied), which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`](crate::Error::write_outcome) tells which.
     ///
     /// ```no_run
     /// # use directus_async::Directus;
@@ -139,6 +149,11 @@ impl Directus {
     }
 
     /// Creates translation strings in bulk, from the grouped form.
+    ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`](crate::Error::Applied), which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`](crate::Error::write_outcome) tells which.
     ///
     /// ```no_run
     /// # use directus_async::Directus;

@@ -16,9 +16,7 @@ mod common;
 use common::env;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let Some((url, email, password)) = env() else {
-        std::process::exit(2);
-    };
+    let (url, email, password) = env();
     let mut args = std::env::args().skip(1);
     let (Some(snapshot_path), Some(models_path)) = (args.next(), args.next()) else {
         eprintln!("usage: schema_models SNAPSHOT.json MODELS.rs [COLLECTION...]");

@@ -88,9 +88,7 @@ fn sync(d: &Directus, incoming: Vec<Value>) -> directus_blocking::Result<()> {
 }
 
 fn main() -> ExitCode {
-    let Some((url, email, password)) = env() else {
-        return ExitCode::SUCCESS;
-    };
+    let (url, email, password) = env();
     let path = match std::env::args_os().nth(1) {
         Some(path) => path.into(),
         None => match demo_csv() {

@@ -21,9 +21,7 @@ fn names(items: &[Value]) -> String {
 }
 
 fn main() -> ExitCode {
-    let Some((url, email, password)) = env() else {
-        return ExitCode::FAILURE;
-    };
+    let (url, email, password) = env();
     match tour(&url, &email, &password) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

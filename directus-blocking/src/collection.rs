@@ -121,6 +121,11 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     /// Creates one item (JSON or any serde type); answers it as `T`, or `None` when the user
     /// may not read it back.
     ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`](crate::Error::Applied), which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`](crate::Error::write_outcome) tells which.
+    ///
     /// ```no_run
     /// # use directus_blocking::Directus;
     /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
@@ -133,6 +138,11 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     }
 
     /// Creates several items in one request.
+    ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`](crate::Error::Applied), which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`](crate::Error::write_outcome) tells which.
     ///
     /// ```no_run
     /// # use directus_blocking::Directus;
@@ -147,6 +157,11 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     }
 
     /// Updates one item by key.
+    ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`](crate::Error::Applied), which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`](crate::Error::write_outcome) tells which.
     ///
     /// ```no_run
     /// # use directus_blocking::Directus;
@@ -164,6 +179,11 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     }
 
     /// Applies one patch to several items by key.
+    ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`](crate::Error::Applied), which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`](crate::Error::write_outcome) tells which.
     ///
     /// ```no_run
     /// # use directus_blocking::Directus;
@@ -199,6 +219,11 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
 
     /// Applies one patch to every item matching `filter`.
     ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`](crate::Error::Applied), which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`](crate::Error::write_outcome) tells which.
+    ///
     /// ```no_run
     /// # use directus_blocking::{Directus, F};
     /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
@@ -218,6 +243,9 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
 
     /// Deletes one item by key.
     ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), or unknown (a transport failure
+    /// after sending, a 5xx); [`Error::write_outcome`](crate::Error::write_outcome) tells which.
+    ///
     /// ```no_run
     /// # use directus_blocking::Directus;
     /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
@@ -230,6 +258,9 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     }
 
     /// Deletes several items by key.
+    ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), or unknown (a transport failure
+    /// after sending, a 5xx); [`Error::write_outcome`](crate::Error::write_outcome) tells which.
     ///
     /// ```no_run
     /// # use directus_blocking::Directus;
@@ -246,6 +277,9 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
     }
 
     /// Deletes every item matching `filter`.
+    ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), or unknown (a transport failure
+    /// after sending, a 5xx); [`Error::write_outcome`](crate::Error::write_outcome) tells which.
     ///
     /// ```no_run
     /// # use directus_blocking::{Directus, F};
@@ -336,6 +370,11 @@ impl<'a, T: DeserializeOwned> Singleton<'a, T> {
     }
 
     /// Updates the singleton with a partial object.
+    ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`](crate::Error::Applied), which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`](crate::Error::write_outcome) tells which.
     ///
     /// ```no_run
     /// # use directus_blocking::Directus;

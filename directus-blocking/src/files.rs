@@ -117,6 +117,11 @@ impl<'a> Files<'a> {
     /// Uploads a file held in memory. Its media type is the given one, else detected from its
     /// bytes, else from its name.
     ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`], which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`] tells which.
+    ///
     /// ```no_run
     /// # use directus_blocking::{Directus, UploadFile};
     /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
@@ -132,6 +137,11 @@ impl<'a> Files<'a> {
     }
 
     /// Uploads several files in one request, each with its own metadata.
+    ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`], which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`] tells which.
     ///
     /// ```no_run
     /// # use directus_blocking::{Directus, UploadFile};
@@ -151,6 +161,11 @@ impl<'a> Files<'a> {
     /// Uploads into the folder named `folder` (looked up first; an unknown or ambiguous name is
     /// an error and nothing is uploaded).
     ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`], which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`] tells which.
+    ///
     /// ```no_run
     /// # use directus_blocking::{Directus, UploadFile};
     /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
@@ -166,6 +181,11 @@ impl<'a> Files<'a> {
     }
 
     /// Streams a file from disk: memory stays small whatever the file's size.
+    ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`], which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`] tells which.
     ///
     /// ```no_run
     /// # use directus_blocking::{Directus, files::StreamedFile};
@@ -184,6 +204,11 @@ impl<'a> Files<'a> {
 
     /// Streams a file from any reader (give [`StreamedFile::length`] when known: the request
     /// then carries a `Content-Length` and the progress a total).
+    ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`], which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`] tells which.
     ///
     /// ```no_run
     /// # use directus_blocking::{Directus, files::StreamedFile};
@@ -210,6 +235,11 @@ impl<'a> Files<'a> {
 
     /// Replaces a file's content (in memory), keeping its key.
     ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`], which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`] tells which.
+    ///
     /// ```no_run
     /// # use directus_blocking::{Directus, UploadFile};
     /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
@@ -226,6 +256,11 @@ impl<'a> Files<'a> {
     }
 
     /// Replaces a file's content, streamed from disk.
+    ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`], which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`] tells which.
     ///
     /// ```no_run
     /// # use directus_blocking::{Directus, files::StreamedFile};
@@ -331,6 +366,11 @@ impl<'a> Files<'a> {
 
     /// Asks the server to fetch a file from a URL.
     ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`], which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`] tells which.
+    ///
     /// ```no_run
     /// # use directus_blocking::{Directus, FileMeta};
     /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
@@ -369,6 +409,11 @@ impl<'a> Files<'a> {
 
     /// Updates a file's metadata.
     ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), applied with an answer that does
+    /// not decode into the requested type ([`Error::Applied`], which holds the
+    /// answer: do not send again), or unknown (a transport failure after sending, a 5xx);
+    /// [`Error::write_outcome`] tells which.
+    ///
     /// ```no_run
     /// # use directus_blocking::{Directus, FileMeta};
     /// # let directus = Directus::with_token("http://127.0.0.1:8055", "t")?;
@@ -381,6 +426,9 @@ impl<'a> Files<'a> {
     }
 
     /// Deletes a file (its record and its content).
+    ///
+    /// An `Err` is one of: not applied (a 4xx answer, bad input), or unknown (a transport failure
+    /// after sending, a 5xx); [`Error::write_outcome`] tells which.
     ///
     /// ```no_run
     /// # use directus_blocking::Directus;

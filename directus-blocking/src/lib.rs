@@ -1,5 +1,18 @@
-//! The blocking Directus client: a thin driver over [`ureq`] that carries out the requests
-//! [`directus_proto`] builds. No async runtime, no tokio, no reqwest.
+//! The blocking Directus client: a thin driver over [ureq](https://docs.rs/ureq) that carries
+//! out the requests [`directus_proto`] builds. No async runtime, no tokio, no reqwest.
+//!
+//! ```toml
+//! [dependencies]
+//! directus-blocking = "0.1"   # feature `rustls` (default): HTTPS
+//! serde = { version = "1", features = ["derive"] }
+//! serde_json = "1"
+//! ```
+//!
+//! The README has [a tour of the API](https://github.com/directus-rs/directus-rs#a-tour-of-the-api)
+//! and the list of examples (`cargo run -p directus-blocking --example tour`, `filters`,
+//! `pagination`, `aggregate`, `typed_models`, `two_users`). Typed models read Directus decimals
+//! on every database with [`lenient`]; an `Err` from a write says whether it was applied
+//! ([`Error::write_outcome`], [`Applied`]).
 //!
 //! ```no_run
 //! use directus_blocking::{Directus, F, Order};
@@ -47,6 +60,7 @@ pub use directus_proto::{
     Order, Page, Query, RetryPolicy, Secret, TransportError, TransportErrorKind, UploadFile,
     auth::Tokens, models,
 };
+pub use directus_proto::{Applied, WriteOutcome, lenient};
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -68,11 +68,7 @@ pub fn item_permissions(
         path.push('/');
         path.push_str(&url::segment(&key.to_string(), "item key")?);
     }
-    Ok(Operation::get(
-        base,
-        &path,
-        response::data::<ItemPermissions>,
-    )?)
+    Operation::get(base, &path, response::data::<ItemPermissions>)
 }
 
 /// The global flags of the current identity's policies.

@@ -475,6 +475,22 @@ impl AggregateRow {
         self.0.get(key)
     }
 
+    /// A `groupBy` key as an integer: a date-function group such as `year(released_at)` is a
+    /// number on SQLite and a string on PostgreSQL; this reads both.
+    ///
+    /// ```
+    /// use directus_proto::aggregate::AggregateRow;
+    /// use serde_json::json;
+    ///
+    /// let pg: AggregateRow = serde_json::from_value(json!({"released_at_year": "2020"})).unwrap();
+    /// let sqlite: AggregateRow = serde_json::from_value(json!({"released_at_year": 2020})).unwrap();
+    /// assert_eq!(pg.group_i64("released_at_year"), Some(2020));
+    /// assert_eq!(sqlite.group_i64("released_at_year"), Some(2020));
+    /// ```
+    pub fn group_i64(&self, key: &str) -> Option<i64> {
+        self.group(key).and_then(lenient::value_as_i64)
+    }
+
     /// The whole row.
     ///
     /// ```
@@ -517,297 +533,9 @@ impl From<Map<String, Value>> for AggregateRow {
     }
 }
 
-/// Serde helpers that accept a number or a numeric string, for your own aggregate row types.
-///
-/// PostgreSQL (and MySQL for decimals) make Directus answer aggregates as strings, SQLite as
-/// numbers; these read both.
-///
-/// ```
-/// use directus_proto::aggregate::lenient;
-/// use serde::Deserialize;
-///
-/// #[derive(Deserialize)]
-/// struct Sums {
-///     #[serde(deserialize_with = "lenient::deserialize_f64")]
-///     price: f64,
-/// }
-///
-/// #[derive(Deserialize)]
-/// struct Row {
-///     category: String,
-///     sum: Sums,
-///     #[serde(deserialize_with = "lenient::deserialize_i64")]
-///     count: i64,
-///     #[serde(default, deserialize_with = "lenient::deserialize_option_f64")]
-///     avg_missing: Option<f64>,
-/// }
-///
-/// let pg: Row = serde_json::from_str(
-///     r#"{"category":"dairy","sum":{"price":"18433.54"},"count":"376"}"#,
-/// )
-/// .unwrap();
-/// let sqlite: Row =
-///     serde_json::from_str(r#"{"category":"fruit","sum":{"price":3.75},"count":2}"#).unwrap();
-/// assert_eq!((pg.category.as_str(), pg.sum.price, pg.count), ("dairy", 18433.54, 376));
-/// assert_eq!((sqlite.sum.price, sqlite.count, sqlite.avg_missing), (3.75, 2, None));
-/// ```
-pub mod lenient {
-    use std::fmt;
-    use std::marker::PhantomData;
-
-    use serde::Deserializer;
-    use serde::de::{self, Visitor};
-    use serde_json::Value;
-
-    /// A JSON number or numeric string as a finite float.
-    ///
-    /// ```
-    /// use directus_proto::aggregate::lenient::value_as_f64;
-    /// use serde_json::json;
-    ///
-    /// assert_eq!(value_as_f64(&json!("18433.54")), Some(18433.54));
-    /// assert_eq!(value_as_f64(&json!(2)), Some(2.0));
-    /// assert_eq!(value_as_f64(&json!("NaN")), None);
-    /// assert_eq!(value_as_f64(&json!(null)), None);
-    /// ```
-    pub fn value_as_f64(value: &Value) -> Option<f64> {
-        match value {
-            Value::Number(n) => n.as_f64(),
-            Value::String(s) => parse_f64(s),
-            _ => None,
-        }
-    }
-
-    /// A JSON integer, integral float, or string holding either, as an `i64`.
-    ///
-    /// ```
-    /// use directus_proto::aggregate::lenient::value_as_i64;
-    /// use serde_json::json;
-    ///
-    /// assert_eq!(value_as_i64(&json!("376")), Some(376));
-    /// assert_eq!(value_as_i64(&json!("12.000")), Some(12));
-    /// assert_eq!(value_as_i64(&json!(2.5)), None);
-    /// ```
-    pub fn value_as_i64(value: &Value) -> Option<i64> {
-        match value {
-            Value::Number(n) => n.as_i64().or_else(|| n.as_f64().and_then(f64_to_i64)),
-            Value::String(s) => parse_i64(s),
-            _ => None,
-        }
-    }
-
-    fn parse_f64(s: &str) -> Option<f64> {
-        s.trim().parse::<f64>().ok().filter(|f| f.is_finite())
-    }
-
-    fn parse_i64(s: &str) -> Option<i64> {
-        let s = s.trim();
-        s.parse::<i64>()
-            .ok()
-            .or_else(|| parse_f64(s).and_then(f64_to_i64))
-    }
-
-    fn f64_to_i64(f: f64) -> Option<i64> {
-        // i64::MAX is not exactly representable; 2^63 is the first float out of range.
-        const LIMIT: f64 = 9_223_372_036_854_775_808.0;
-        if f.is_finite() && f.fract() == 0.0 && (-LIMIT..LIMIT).contains(&f) {
-            #[allow(clippy::cast_possible_truncation)]
-            Some(f as i64)
-        } else {
-            None
-        }
-    }
-
-    trait Lenient: Sized {
-        const EXPECTING: &'static str;
-        fn from_i64(v: i64) -> Option<Self>;
-        fn from_u64(v: u64) -> Option<Self>;
-        fn from_f64(v: f64) -> Option<Self>;
-        fn from_str(v: &str) -> Option<Self>;
-    }
-
-    impl Lenient for f64 {
-        const EXPECTING: &'static str = "a number or a numeric string";
-        #[allow(clippy::cast_precision_loss)]
-        fn from_i64(v: i64) -> Option<f64> {
-            Some(v as f64)
-        }
-        #[allow(clippy::cast_precision_loss)]
-        fn from_u64(v: u64) -> Option<f64> {
-            Some(v as f64)
-        }
-        fn from_f64(v: f64) -> Option<f64> {
-            Some(v).filter(|f| f.is_finite())
-        }
-        fn from_str(v: &str) -> Option<f64> {
-            parse_f64(v)
-        }
-    }
-
-    impl Lenient for i64 {
-        const EXPECTING: &'static str = "an integer or an integer string";
-        fn from_i64(v: i64) -> Option<i64> {
-            Some(v)
-        }
-        fn from_u64(v: u64) -> Option<i64> {
-            i64::try_from(v).ok()
-        }
-        fn from_f64(v: f64) -> Option<i64> {
-            f64_to_i64(v)
-        }
-        fn from_str(v: &str) -> Option<i64> {
-            parse_i64(v)
-        }
-    }
-
-    struct NumVisitor<T>(PhantomData<T>);
-
-    impl<T: Lenient> NumVisitor<T> {
-        fn check<E: de::Error>(got: Option<T>, unexpected: de::Unexpected<'_>) -> Result<T, E> {
-            got.ok_or_else(|| E::invalid_value(unexpected, &T::EXPECTING))
-        }
-    }
-
-    impl<'de, T: Lenient> Visitor<'de> for NumVisitor<T> {
-        type Value = T;
-
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str(T::EXPECTING)
-        }
-
-        fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
-            Self::check(T::from_i64(v), de::Unexpected::Signed(v))
-        }
-
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
-            Self::check(T::from_u64(v), de::Unexpected::Unsigned(v))
-        }
-
-        fn visit_f64<E: de::Error>(self, v: f64) -> Result<T, E> {
-            Self::check(T::from_f64(v), de::Unexpected::Float(v))
-        }
-
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
-            Self::check(T::from_str(v), de::Unexpected::Str(v))
-        }
-    }
-
-    struct OptVisitor<T>(PhantomData<T>);
-
-    impl<'de, T: Lenient> Visitor<'de> for OptVisitor<T> {
-        type Value = Option<T>;
-
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            write!(f, "null or {}", T::EXPECTING)
-        }
-
-        fn visit_none<E: de::Error>(self) -> Result<Option<T>, E> {
-            Ok(None)
-        }
-
-        fn visit_unit<E: de::Error>(self) -> Result<Option<T>, E> {
-            Ok(None)
-        }
-
-        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Option<T>, D::Error> {
-            d.deserialize_any(NumVisitor(PhantomData)).map(Some)
-        }
-    }
-
-    /// Deserializes an `f64` from a JSON number or a numeric string (`3.75` or `"3.75"`).
-    /// Non-finite values (`"NaN"`, `"inf"`) are rejected.
-    ///
-    /// ```
-    /// use serde::Deserialize;
-    ///
-    /// #[derive(Deserialize)]
-    /// struct Sum {
-    ///     #[serde(deserialize_with = "directus_proto::aggregate::lenient::deserialize_f64")]
-    ///     price: f64,
-    /// }
-    /// let s: Sum = serde_json::from_str(r#"{"price":"18433.54"}"#).unwrap();
-    /// assert_eq!(s.price, 18433.54);
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// When the input is neither a number nor a string holding a finite number.
-    pub fn deserialize_f64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
-        deserializer.deserialize_any(NumVisitor(PhantomData))
-    }
-
-    /// Deserializes an `i64` from a JSON integer, an integral float, or a string holding either
-    /// (`376`, `"376"`, `"376.000"`).
-    ///
-    /// ```
-    /// use serde::Deserialize;
-    ///
-    /// #[derive(Deserialize)]
-    /// struct Row {
-    ///     #[serde(deserialize_with = "directus_proto::aggregate::lenient::deserialize_i64")]
-    ///     count: i64,
-    /// }
-    /// let r: Row = serde_json::from_str(r#"{"count":"376"}"#).unwrap();
-    /// assert_eq!(r.count, 376);
-    /// assert!(serde_json::from_str::<Row>(r#"{"count":"3.5"}"#).is_err());
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// When the input is not an integral number in the `i64` range, as a number or a string.
-    pub fn deserialize_i64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
-        deserializer.deserialize_any(NumVisitor(PhantomData))
-    }
-
-    /// Like [`deserialize_f64`], with `null` as `None`. Add `#[serde(default)]` to accept a
-    /// missing field too (`avg` and `sum` of an empty group are `null`).
-    ///
-    /// ```
-    /// use serde::Deserialize;
-    ///
-    /// #[derive(Deserialize)]
-    /// struct Avg {
-    ///     #[serde(default, deserialize_with = "directus_proto::aggregate::lenient::deserialize_option_f64")]
-    ///     price: Option<f64>,
-    /// }
-    /// assert_eq!(serde_json::from_str::<Avg>(r#"{"price":null}"#).unwrap().price, None);
-    /// assert_eq!(serde_json::from_str::<Avg>(r#"{}"#).unwrap().price, None);
-    /// assert_eq!(serde_json::from_str::<Avg>(r#"{"price":"2.5"}"#).unwrap().price, Some(2.5));
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// When the input is neither `null`, a number, nor a string holding a finite number.
-    pub fn deserialize_option_f64<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Option<f64>, D::Error> {
-        deserializer.deserialize_option(OptVisitor(PhantomData))
-    }
-
-    /// Like [`deserialize_i64`], with `null` as `None`. Add `#[serde(default)]` to accept a
-    /// missing field too.
-    ///
-    /// ```
-    /// use serde::Deserialize;
-    ///
-    /// #[derive(Deserialize)]
-    /// struct Row {
-    ///     #[serde(default, deserialize_with = "directus_proto::aggregate::lenient::deserialize_option_i64")]
-    ///     count: Option<i64>,
-    /// }
-    /// assert_eq!(serde_json::from_str::<Row>(r#"{"count":"5"}"#).unwrap().count, Some(5));
-    /// assert_eq!(serde_json::from_str::<Row>(r#"{"count":null}"#).unwrap().count, None);
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// When the input is neither `null` nor an integral number in the `i64` range.
-    pub fn deserialize_option_i64<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Option<i64>, D::Error> {
-        deserializer.deserialize_option(OptVisitor(PhantomData))
-    }
-}
+/// Serde helpers that accept a number or a numeric string: see [`crate::lenient`] (kept here
+/// for the aggregate-row types that first needed them).
+pub use crate::lenient;
 
 #[cfg(test)]
 mod tests {

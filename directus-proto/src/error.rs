@@ -41,6 +41,10 @@ pub enum Error {
         #[source]
         source: serde_json::Error,
     },
+    /// A write the server applied (2xx) whose answer does not decode into the requested type:
+    /// do not send it again; the answer is kept as JSON. See [`crate::applied`].
+    #[error(transparent)]
+    Applied(Box<crate::Applied>),
     /// A filter that cannot be expressed in Directus's filter language.
     #[error(transparent)]
     Filter(#[from] FilterError),
@@ -82,6 +86,7 @@ impl Error {
         match self {
             Error::Api(api) => Some(api.status()),
             Error::Decode { status, .. } => Some(*status),
+            Error::Applied(applied) => Some(applied.status()),
             _ => None,
         }
     }

@@ -10,7 +10,14 @@
 //!   collection.
 //! - [`Session`]: tokens, refresh and logout, and the response cache; [`Call`], [`Refresh`] and
 //!   [`Logout`] are the [`Exchange`]s a driver runs.
-//! - [`response`] and [`Error`]: answers into types, errors into [`ApiError`]s.
+//! - [`response`] and [`Error`]: answers into types, errors into [`ApiError`]s; [`applied`]: an
+//!   `Err` from a write says whether the server applied it.
+//! - [`lenient`]: serde helpers for decimals and big integers, which PostgreSQL sends as strings.
+//!
+//! Most programs use a driver instead (`directus-blocking = "0.1"` or `directus-async = "0.1"`);
+//! depend on this crate (`directus-proto = "0.1"`) to drive another HTTP stack. The README has
+//! [a tour of the API](https://github.com/directus-rs/directus-rs#a-tour-of-the-api) and the
+//! examples.
 //!
 //! ```
 //! use directus_proto::{BaseUrl, F, Items, Order, Query};
@@ -28,6 +35,7 @@
 
 pub mod access;
 pub mod aggregate;
+pub mod applied;
 pub mod assets;
 pub mod auth;
 mod body;
@@ -41,6 +49,7 @@ pub mod flows;
 pub mod graphql;
 pub mod items;
 pub mod json;
+pub mod lenient;
 pub mod media;
 mod model;
 pub mod models;
@@ -61,6 +70,7 @@ pub mod versions;
 pub mod web;
 
 pub use aggregate::{Agg, AggFunc, Aggregate, AggregateRow};
+pub use applied::{Applied, WriteOutcome};
 pub use assets::AssetTransform;
 pub use auth::{Credentials, Secret};
 pub use body::Body;

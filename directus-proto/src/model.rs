@@ -3,7 +3,7 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-/// A serde type stored in a Directus collection (the seed's pydantic models with `collection`
+/// A serde type stored in a Directus collection (py-directus's pydantic models with `collection`
 /// in their config). A typed collection handle knows its route from it and parses into it.
 ///
 /// ```

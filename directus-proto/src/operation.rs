@@ -5,7 +5,7 @@ use std::fmt;
 use http::{HeaderValue, Method, Request, Response, header};
 use serde::Serialize;
 
-use crate::{BaseUrl, Body, Error, RetryPolicy};
+use crate::{Applied, BaseUrl, Body, Error, RetryPolicy};
 
 /// How a response is read into the operation's output.
 pub type Parser<T> = fn(Response<Vec<u8>>) -> Result<T, Error>;
@@ -320,8 +320,24 @@ impl<T> Operation<T> {
     /// let op: Operation<String> = Operation::get(&base, "/server/ping", response::text).unwrap();
     /// assert_eq!(op.parse(http::Response::new(b"pong".to_vec())).unwrap(), "pong");
     /// ```
+    ///
+    /// A write (any other method than `GET`, `HEAD`, `SEARCH`, except the anonymous auth
+    /// handshake whose answers hold tokens) whose success answer does not decode gives
+    /// [`Error::Applied`] with the answer, never a plain [`Error::Decode`]: the caller must know
+    /// the server applied it.
     pub fn parse(&self, response: Response<Vec<u8>>) -> Result<T, Error> {
-        let parsed = (self.parse)(response);
+        let parsed = if self.is_read() || !self.authenticated || !response.status().is_success() {
+            (self.parse)(response)
+        } else {
+            // Kept only for the rare failure; a write's answer is the size of what was written.
+            let body = response.body().clone();
+            (self.parse)(response).map_err(|err| match err {
+                Error::Decode { status, source, .. } => {
+                    Error::Applied(Box::new(Applied::new(status, &body, source)))
+                }
+                other => other,
+            })
+        };
         if self.secret_answer {
             parsed.map_err(Error::redacted)
         } else {

@@ -280,7 +280,7 @@ impl Query {
         self
     }
 
-    /// Asks for both counts, total and filtered (the seed's `include_count`).
+    /// Asks for both counts, total and filtered (py-directus's `include_count`).
     ///
     /// ```
     /// # use directus_proto::Query;

@@ -109,7 +109,7 @@ impl<T> Page<T> {
 }
 
 impl Page<Value> {
-    /// The items as another type (the seed's `items_as`).
+    /// The items as another type (py-directus's `items_as`).
     ///
     /// ```
     /// # use directus_proto::Page;
@@ -122,7 +122,7 @@ impl Page<Value> {
         self.items.iter().map(U::deserialize).collect()
     }
 
-    /// The first item as another type, if there is one (the seed's `item_as`).
+    /// The first item as another type, if there is one (py-directus's `item_as`).
     ///
     /// ```
     /// # use directus_proto::Page;

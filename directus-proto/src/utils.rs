@@ -53,11 +53,11 @@ pub fn random_string(base: &BaseUrl, length: u32) -> Result<Operation<String>, E
             "a random string is 1 to 500 characters long, not {length}"
         )));
     }
-    Ok(Operation::get(
+    Operation::get(
         base,
         &format!("/utils/random/string?length={length}"),
         response::data::<String>,
-    )?)
+    )
 }
 
 /// Moves an item to another's place in a collection's manual sort

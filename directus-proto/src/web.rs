@@ -91,6 +91,11 @@ pub fn error_answer(error: &Error) -> (StatusCode, Vec<u8>) {
             "BAD_GATEWAY",
             "Directus could not be reached or gave an unreadable answer.",
         ),
+        Error::Applied(_) => (
+            StatusCode::BAD_GATEWAY,
+            "APPLIED_ANSWER_UNREADABLE",
+            "Directus applied the change, but its answer could not be read.",
+        ),
         Error::NotAuthenticated(_) => (
             StatusCode::UNAUTHORIZED,
             "INVALID_CREDENTIALS",

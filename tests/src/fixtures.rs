@@ -54,9 +54,13 @@ pub const CATALOG: &str = "drs_catalog";
 /// test writes here, always with sort values: Directus's manual sort first numbers every row
 /// without one, across the whole collection.
 pub const RANKED: &str = "drs_ranked";
+/// Measures: integer key; one field of each type whose JSON shape depends on the database:
+/// `amount` decimal(12,4), `big` bigInteger, `at` timestamp, `when` dateTime, `day` date,
+/// `doc` json, `labels` csv, and `run` string.
+pub const MEASURES: &str = "drs_measures";
 /// Every fixture collection.
-pub const COLLECTIONS: [&str; 8] = [
-    SUPPLIERS, PRODUCTS, NOTES, SETTINGS, INBOX, SECRETS, CATALOG, RANKED,
+pub const COLLECTIONS: [&str; 9] = [
+    SUPPLIERS, PRODUCTS, NOTES, SETTINGS, INBOX, SECRETS, CATALOG, RANKED, MEASURES,
 ];
 
 /// The seeded singleton values (written only when `site_name` is empty).
@@ -188,6 +192,9 @@ fn collection_specs() -> Vec<Collection> {
         Field::string("run"),
     ]);
     ranked.meta_mut().sort_field = Some("sort".into());
+    let mut labels = Field::new("labels", "csv");
+    labels.meta_mut().special = Some(vec!["cast-csv".into()]);
+    labels.meta_mut().interface = Some("tags".into());
     vec![
         Collection::new(SUPPLIERS)
             .note(note("suppliers (o2m products)"))
@@ -246,6 +253,19 @@ fn collection_specs() -> Vec<Collection> {
         Collection::new(SECRETS)
             .note(note("secrets (the reader has no access)"))
             .fields([Field::integer_pk("id"), Field::string("secret")]),
+        Collection::new(MEASURES)
+            .note(note("measures (shapes that differ by database)"))
+            .fields([
+                Field::integer_pk("id"),
+                Field::decimal("amount", 12, 4),
+                Field::big_integer("big"),
+                Field::new("at", "timestamp"),
+                Field::date_time("when"),
+                Field::new("day", "date"),
+                Field::json("doc"),
+                labels,
+                Field::string("run"),
+            ]),
     ]
 }
 

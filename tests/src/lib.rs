@@ -14,8 +14,10 @@ pub mod fixture_models {
 pub mod mail;
 pub mod proxy;
 pub mod scenarios;
+pub mod shapes;
 pub mod stub;
 
+use std::io::Write;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -41,13 +43,15 @@ const HOW_TO_RUN: &str = "the integration tests need a running Directus server: 
 impl Server {
     /// Reads `DIRECTUS_URL`, `DIRECTUS_ADMIN_EMAIL` and `DIRECTUS_ADMIN_PASSWORD`.
     ///
-    /// # Panics
+    /// # Exits
     ///
     /// If one of them is missing or empty: the tests must not silently pass without a server.
+    /// The whole test process then ends with status 2 after printing how to run the tests,
+    /// once, as the last thing on screen (rather than one failure per test).
     pub fn from_env() -> Server {
         match Server::try_from_env() {
             Ok(server) => server,
-            Err(missing) => panic!("{missing} is not set: {HOW_TO_RUN}"),
+            Err(missing) => no_server(&missing),
         }
     }
 
@@ -107,6 +111,47 @@ impl Server {
     pub fn log_path() -> Option<String> {
         std::env::var("DIRECTUS_LOG").ok().filter(|p| !p.is_empty())
     }
+}
+
+/// The database behind the test server, from `DIRECTUS_DB` (`sqlite` or `postgres`, exported by
+/// `tests/server/directus-server env`; unset means `sqlite`, the harness's default). Tests use
+/// it where the server itself answers differently (the library's own business, such as decimals
+/// arriving as strings, is handled the same on both and needs no branch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Database {
+    /// SQLite (the default test server).
+    Sqlite,
+    /// PostgreSQL (`DIRECTUS_RS_DB=postgres` for `directus-server start`).
+    Postgres,
+}
+
+impl Database {
+    /// Reads `DIRECTUS_DB`.
+    ///
+    /// # Panics
+    ///
+    /// On a value other than `sqlite`, `postgres` or empty.
+    pub fn from_env() -> Database {
+        match std::env::var("DIRECTUS_DB").unwrap_or_default().trim() {
+            "" | "sqlite" => Database::Sqlite,
+            "postgres" => Database::Postgres,
+            other => panic!("DIRECTUS_DB must be sqlite or postgres, not {other:?}"),
+        }
+    }
+}
+
+/// Prints how to run the integration tests (once per process, however many tests notice) and
+/// ends the test process.
+fn no_server(missing: &str) -> ! {
+    static ONCE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    // The first test to get here prints and exits; the others wait here until the process ends.
+    let _guard = ONCE.lock();
+    // Straight to the stderr stream: the test harness captures `eprintln!`.
+    let _ = writeln!(
+        std::io::stderr(),
+        "\n\nerror: {missing} is not set: {HOW_TO_RUN}\n"
+    );
+    std::process::exit(2)
 }
 
 /// A value no other test (in this or another process, this run or an earlier one) produces:

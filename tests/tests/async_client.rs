@@ -106,7 +106,9 @@ fn two_users_one_client() {
     let server = scenarios::server();
     let rt = scenarios::runtime();
     rt.block_on(async {
-        let shared = reqwest::Client::new();
+        let shared = directus_async::reqwest_client_builder(&directus_async::Config::default())
+            .build()
+            .unwrap();
         let admin = Directus::builder(&server.url)
             .client(shared.clone())
             .login(&server.admin_email, &server.admin_password)

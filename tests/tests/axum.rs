@@ -73,7 +73,9 @@ async fn serve(web: DirectusWeb) -> String {
 /// A web state for `directus_url`, plain-HTTP cookies, with the static-token admin as service
 /// client.
 fn web(directus_url: &str) -> directus_async::axum::WebBuilder {
-    let pool = reqwest::Client::new();
+    let pool = directus_async::reqwest_client_builder(&directus_async::Config::default())
+        .build()
+        .unwrap();
     let service = Directus::builder(directus_url)
         .client(pool.clone())
         .token(STATIC_TOKEN)

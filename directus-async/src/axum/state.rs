@@ -72,7 +72,7 @@ impl fmt::Debug for DirectusWeb {
 /// use directus_async::Directus;
 /// use directus_proto::web::CookieSettings;
 ///
-/// let pool = reqwest::Client::new();
+/// let pool = directus_async::reqwest_client_builder(&directus_async::Config::default()).build().unwrap();
 /// let service = Directus::builder("http://127.0.0.1:8055").client(pool.clone()).token("app-token").unwrap();
 /// let web = DirectusWeb::builder("http://127.0.0.1:8055")
 ///     .client(pool)
@@ -100,7 +100,7 @@ impl WebBuilder {
     ///
     /// ```
     /// # use directus_async::axum::DirectusWeb;
-    /// let _ = DirectusWeb::builder("http://127.0.0.1:8055").client(reqwest::Client::new());
+    /// let _ = DirectusWeb::builder("http://127.0.0.1:8055").client(directus_async::reqwest_client_builder(&directus_async::Config::default()).build().unwrap());
     /// ```
     pub fn client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
