@@ -42,6 +42,7 @@ pub mod models;
 pub mod multipart;
 pub mod operation;
 mod query;
+pub mod realtime;
 pub mod response;
 pub mod session;
 pub mod system;
