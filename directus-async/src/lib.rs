@@ -53,6 +53,8 @@
 mod client;
 mod collection;
 pub mod files;
+#[cfg(feature = "realtime")]
+pub mod realtime;
 mod system;
 mod timer;
 mod transport;

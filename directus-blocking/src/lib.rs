@@ -28,6 +28,7 @@
 mod client;
 mod collection;
 pub mod files;
+pub mod realtime;
 mod system;
 mod transport;
 

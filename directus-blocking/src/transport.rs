@@ -27,6 +27,11 @@ impl Transport {
         Transport { agent, config }
     }
 
+    /// The timeouts and limits (the realtime socket applies them too).
+    pub(crate) fn config(&self) -> Config {
+        self.config
+    }
+
     pub(crate) fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, Error> {
         let response = self.open(request, Budget::Whole)?;
         self.read_all(response)

@@ -465,6 +465,65 @@ fn query_object(query: &Query) -> Result<Option<Value>, Error> {
     })
 }
 
+/// Anything a subscription can be made from: a [`Subscribe`] (rows as JSON), a collection's
+/// [`Items`] (rows as its `T`), and the drivers' collection handles.
+///
+/// ```
+/// use directus_proto::realtime::IntoSubscribe;
+/// use directus_proto::{Items, Query};
+/// #[derive(serde::Deserialize)]
+/// struct Post { id: i64 }
+/// let sub = Items::<Post>::new("posts").with_query(Query::new().limit(1)).into_subscribe();
+/// assert_eq!(sub.collection(), "posts");
+/// ```
+pub trait IntoSubscribe {
+    /// The type rows of the events deserialize into.
+    type Row: DeserializeOwned;
+    /// The subscription.
+    fn into_subscribe(self) -> Subscribe;
+}
+
+impl IntoSubscribe for Subscribe {
+    type Row = Value;
+    fn into_subscribe(self) -> Subscribe {
+        self
+    }
+}
+
+impl<T: DeserializeOwned> IntoSubscribe for Items<T> {
+    type Row = T;
+    fn into_subscribe(self) -> Subscribe {
+        self.into()
+    }
+}
+
+/// A snapshot of a connection's health, for logs and health checks.
+///
+/// ```
+/// # use directus_proto::{BaseUrl, realtime::{Connection, RealtimeConfig}};
+/// let conn = Connection::new(&BaseUrl::parse("http://h").unwrap(), RealtimeConfig::default(), 1);
+/// let status = conn.status();
+/// assert!(!status.open && status.attempts == 0 && status.last_error.is_none());
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Status {
+    /// The socket is open and authenticated.
+    pub open: bool,
+    /// The connection ended for good.
+    pub finished: bool,
+    /// Failed connection attempts in a row.
+    pub attempts: u32,
+    /// Times the connection came back after being lost.
+    pub reconnects: u64,
+    /// The last connection problem.
+    pub last_error: Option<String>,
+    /// Frames dropped (binary, too large, not JSON, unknown).
+    pub ignored_frames: u64,
+    /// Live subscriptions.
+    pub subscriptions: usize,
+}
+
 /// An item call over the socket (`{"type":"items",...}`); the answer is the `data` the
 /// server sends back, as JSON.
 ///
@@ -854,6 +913,12 @@ fn socket_error(message: &Value) -> Error {
     Error::Api(ApiError::from_body(status, body.to_string().as_bytes()))
 }
 
+/// How long before expiry the socket renews its token: twice the session's margin (which is
+/// a tenth of the token's lifetime, at most 30 s), at least 3 s.
+fn socket_margin(session_margin: Duration) -> Duration {
+    session_margin.saturating_mul(2).max(Duration::from_secs(3))
+}
+
 /// Whether a refresh failure means the credentials are refused for good.
 fn is_final_auth_error(error: &Error) -> bool {
     match error {
@@ -1180,6 +1245,25 @@ impl Connection {
         self.ignored
     }
 
+    /// A snapshot of the connection's health.
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, realtime::{Connection, RealtimeConfig}};
+    /// # let conn = Connection::new(&BaseUrl::parse("http://h").unwrap(), RealtimeConfig::default(), 1);
+    /// assert_eq!(conn.status().reconnects, 0);
+    /// ```
+    pub fn status(&self) -> Status {
+        Status {
+            open: self.is_open(),
+            finished: self.is_finished(),
+            attempts: self.attempts,
+            reconnects: self.reconnects,
+            last_error: self.last_error.clone(),
+            ignored_frames: self.ignored,
+            subscriptions: self.subs.len(),
+        }
+    }
+
     /// When [`Connection::poll`] must be called again if nothing else happens first.
     ///
     /// ```
@@ -1299,9 +1383,9 @@ impl Connection {
     fn token(&mut self, session: &Session, now: Instant) -> Option<(Option<Secret>, Generation)> {
         let auth = session.socket_auth();
         let due = auth.expires_at.is_some_and(|at| {
-            // Renew a little earlier than REST calls do: events between the token's expiry
-            // and the next `auth` would be judged as the public role's.
-            let margin = auth.margin.max(Duration::from_secs(2));
+            // Renew earlier than REST calls do: events between the token's expiry and the
+            // next `auth` would be judged as the public role's, and lost.
+            let margin = socket_margin(auth.margin);
             now.checked_add(margin).is_some_and(|t| t >= at)
         });
         let stale = self.reauth_due && self.authed_with == Some(auth.generation);
@@ -1313,7 +1397,7 @@ impl Connection {
         self.fresh = false;
         self.reauth_at = if auth.refreshable {
             auth.expires_at.map(|at| {
-                let margin = auth.margin.max(Duration::from_secs(2));
+                let margin = socket_margin(auth.margin);
                 at.checked_sub(margin).unwrap_or(now).max(now)
             })
         } else {
@@ -2102,9 +2186,9 @@ mod tests {
             r#"{"type":"subscription","event":"init","data":[],"uid":"s1"}"#,
             t0,
         );
-        // Renewal before expiry (2 s margin for a 10 s token).
-        assert_eq!(c.deadline(), Some(t0 + 8 * SEC));
-        let actions = drain(&mut c, &session, t0 + 8 * SEC);
+        // Renewal before expiry (3 s margin for a 10 s token).
+        assert_eq!(c.deadline(), Some(t0 + 7 * SEC));
+        let actions = drain(&mut c, &session, t0 + 7 * SEC);
         let [Action::Refresh(seen)] = actions.as_slice() else {
             panic!("{actions:?}")
         };

@@ -7,7 +7,9 @@
 
 pub mod fixtures;
 pub mod proxy;
+pub mod realtime;
 pub mod scenarios;
+pub mod tcp_proxy;
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
