@@ -1,5 +1,5 @@
 //! Realtime over Directus' WebSocket (feature `realtime`): live subscriptions as
-//! [`Stream`](futures_util::Stream)s and item calls, driven by a tokio task over
+//! [`Stream`]s and item calls, driven by a tokio task over
 //! `tokio-tungstenite`.
 //!
 //! All decisions (auth, heartbeat, reconnect, the subscription table) are

@@ -357,3 +357,19 @@ async fn a_hundred_subscriptions_on_one_connection_and_a_burst_of_a_thousand_eve
     assert_eq!(sorted, expected, "every event arrived exactly once");
     assert_eq!(titles, expected, "in order");
 }
+
+/// Strict mode's client side (the token in the connect URL, no `auth` frame; renewals by
+/// `auth` messages) works against any server: Directus checks `?access_token=` in every mode.
+#[tokio::test]
+async fn strict_mode_sends_the_token_in_the_url() {
+    use directus_async::realtime::{AuthMode, RealtimeConfig};
+    let d = admin().await;
+    let run = unique("rta-strict");
+    let rt = d
+        .realtime_with(RealtimeConfig::default().auth(AuthMode::Strict))
+        .unwrap();
+    let mut sub = rt.subscribe(d.collection_of::<Note>().filter(F::eq("run", run.as_str())));
+    assert_eq!(next(&mut sub).await, Event::Init(vec![]));
+    let id = create_note(&d, &run, "strict").await;
+    assert_eq!(rows_of(next(&mut sub).await)[0].id, id);
+}

@@ -352,3 +352,19 @@ fn a_hundred_subscriptions_on_one_connection_and_a_burst_of_a_thousand_events_in
     assert_eq!(titles, expected, "in order");
     assert_eq!(rt.status().subscriptions, 1);
 }
+
+/// Strict mode's client side (the token in the connect URL, no `auth` frame; renewals by
+/// `auth` messages) works against any server: Directus checks `?access_token=` in every mode.
+#[test]
+fn strict_mode_sends_the_token_in_the_url() {
+    use directus_blocking::realtime::{AuthMode, RealtimeConfig};
+    let d = admin();
+    let run = unique("rt-strict");
+    let rt = d
+        .realtime_with(RealtimeConfig::default().auth(AuthMode::Strict))
+        .unwrap();
+    let mut sub = rt.subscribe(d.collection_of::<Note>().filter(F::eq("run", run.as_str())));
+    assert_eq!(next(&mut sub), Event::Init(vec![]));
+    let id = create_note(&d, &run, "strict");
+    assert_eq!(rows_of(next(&mut sub))[0].id, id);
+}
