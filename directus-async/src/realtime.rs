@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -33,9 +34,16 @@ use tokio_tungstenite::tungstenite::{self, Message};
 use crate::Directus;
 use crate::client::Inner;
 
+/// A subscription's end of the channel: bounded; `behind` is set when the consumer fell
+/// `RealtimeConfig::buffer` events behind and the subscription was ended for it.
+struct SubTx {
+    tx: mpsc::Sender<crate::Result<Event>>,
+    behind: Arc<AtomicBool>,
+}
+
 struct State {
     conn: Connection,
-    subs: HashMap<SubscriptionId, mpsc::UnboundedSender<crate::Result<Event>>>,
+    subs: HashMap<SubscriptionId, SubTx>,
     calls: HashMap<RequestId, oneshot::Sender<crate::Result<Value>>>,
 }
 
@@ -178,17 +186,27 @@ impl Realtime {
     /// # }
     /// ```
     pub fn subscribe<S: IntoSubscribe>(&self, to: S) -> Subscription<S::Row> {
-        let (tx, rx) = mpsc::unbounded_channel();
         {
             let mut state = self.shared.lock();
+            let buffer = state.conn.config().buffer_events();
+            let (tx, rx) = mpsc::channel(buffer);
+            let behind = Arc::new(AtomicBool::new(false));
             let id = state.conn.subscribe(to.into_subscribe());
-            state.subs.insert(id, tx);
+            state.subs.insert(
+                id,
+                SubTx {
+                    tx,
+                    behind: Arc::clone(&behind),
+                },
+            );
             route(&mut state);
             drop(state);
             self.shared.wake.notify_one();
             Subscription {
                 id,
                 rx,
+                behind,
+                buffer,
                 shared: Arc::clone(&self.shared),
                 _keep: Arc::clone(&self.keep),
                 _rows: std::marker::PhantomData,
@@ -257,7 +275,9 @@ impl Realtime {
 /// unsubscribes.
 pub struct Subscription<T = Value> {
     id: SubscriptionId,
-    rx: mpsc::UnboundedReceiver<crate::Result<Event>>,
+    rx: mpsc::Receiver<crate::Result<Event>>,
+    behind: Arc<AtomicBool>,
+    buffer: usize,
     shared: Arc<Shared>,
     _keep: Arc<Keep>,
     _rows: std::marker::PhantomData<fn() -> T>,
@@ -275,9 +295,16 @@ impl<T: DeserializeOwned> Stream for Subscription<T> {
     type Item = crate::Result<Event<T>>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.rx
-            .poll_recv(cx)
-            .map(|event| event.map(|e| e.and_then(Event::decode)))
+        match self.rx.poll_recv(cx) {
+            Poll::Ready(Some(event)) => Poll::Ready(Some(event.and_then(Event::decode))),
+            // Closed: the end, after the overflow error if that was the cause.
+            Poll::Ready(None) => Poll::Ready(
+                self.behind
+                    .swap(false, Ordering::Relaxed)
+                    .then(|| Err(directus_proto::realtime::fell_behind(self.buffer))),
+            ),
+            Poll::Pending => Poll::Pending,
+        }
     }
 }
 
@@ -295,25 +322,13 @@ fn closed_error(message: &str) -> Error {
     Error::Transport(TransportError::new(TransportErrorKind::Io, message))
 }
 
-/// Hands the connection's outputs to the subscriptions' and calls' channels.
+/// Hands the connection's outputs to the subscriptions' and calls' channels. A subscription
+/// whose consumer fell a whole buffer behind is ended (never a stalled connection task).
 fn route(state: &mut State) {
     while let Some(output) = state.conn.poll_output() {
         match output {
-            Output::Event { id, event } => {
-                if let Some(tx) = state.subs.get(&id) {
-                    let _ = tx.send(Ok(event));
-                }
-            }
-            Output::Error { id, error, fatal } => {
-                let tx = if fatal {
-                    state.subs.remove(&id)
-                } else {
-                    state.subs.get(&id).cloned()
-                };
-                if let Some(tx) = tx {
-                    let _ = tx.send(Err(error));
-                }
-            }
+            Output::Event { id, event } => deliver(state, id, Ok(event), false),
+            Output::Error { id, error, fatal } => deliver(state, id, Err(error), fatal),
             Output::Reply { id, result } => {
                 if let Some(tx) = state.calls.remove(&id) {
                     let _ = tx.send(result);
@@ -324,6 +339,24 @@ fn route(state: &mut State) {
     if state.conn.is_finished() {
         state.subs.clear();
         state.calls.clear();
+    }
+}
+
+fn deliver(state: &mut State, id: SubscriptionId, item: crate::Result<Event>, last: bool) {
+    let Some(sub) = state.subs.get(&id) else {
+        return;
+    };
+    let end = match sub.tx.try_send(item) {
+        Ok(()) => last,
+        Err(mpsc::error::TrySendError::Full(_)) => {
+            sub.behind.store(true, Ordering::Relaxed);
+            state.conn.unsubscribe(id);
+            true
+        }
+        Err(mpsc::error::TrySendError::Closed(_)) => true,
+    };
+    if end {
+        state.subs.remove(&id);
     }
 }
 

@@ -16,7 +16,8 @@
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
@@ -37,9 +38,16 @@ use crate::Directus;
 /// How often the connection thread looks for frames to send when the socket is quiet.
 const POLL: Duration = Duration::from_millis(50);
 
+/// A subscription's end of the channel: bounded; `behind` is set when the consumer fell
+/// `RealtimeConfig::buffer` events behind and the subscription was ended for it.
+struct SubTx {
+    tx: SyncSender<crate::Result<Event>>,
+    behind: Arc<AtomicBool>,
+}
+
 struct State {
     conn: Connection,
-    subs: HashMap<SubscriptionId, Sender<crate::Result<Event>>>,
+    subs: HashMap<SubscriptionId, SubTx>,
     calls: HashMap<RequestId, Sender<crate::Result<Value>>>,
 }
 
@@ -166,14 +174,24 @@ impl Realtime {
     /// # Ok::<(), directus_blocking::Error>(())
     /// ```
     pub fn subscribe<S: IntoSubscribe>(&self, to: S) -> Subscription<S::Row> {
-        let (tx, rx) = mpsc::channel();
         let mut state = self.shared.lock();
+        let buffer = state.conn.config().buffer_events();
+        let (tx, rx) = mpsc::sync_channel(buffer);
+        let behind = Arc::new(AtomicBool::new(false));
         let id = state.conn.subscribe(to.into_subscribe());
-        state.subs.insert(id, tx);
+        state.subs.insert(
+            id,
+            SubTx {
+                tx,
+                behind: Arc::clone(&behind),
+            },
+        );
         route(&mut state);
         Subscription {
             id,
             rx,
+            behind,
+            buffer,
             shared: Arc::clone(&self.shared),
             _keep: Arc::clone(&self.keep),
             ended: false,
@@ -243,6 +261,8 @@ impl Realtime {
 pub struct Subscription<T = Value> {
     id: SubscriptionId,
     rx: Receiver<crate::Result<Event>>,
+    behind: Arc<AtomicBool>,
+    buffer: usize,
     shared: Arc<Shared>,
     _keep: Arc<Keep>,
     ended: bool,
@@ -279,11 +299,16 @@ impl<T: DeserializeOwned> Subscription<T> {
         match self.rx.recv_timeout(timeout) {
             Ok(event) => Some(event.and_then(Event::decode)),
             Err(RecvTimeoutError::Timeout) => None,
-            Err(RecvTimeoutError::Disconnected) => {
-                self.ended = true;
-                None
-            }
+            Err(RecvTimeoutError::Disconnected) => self.end(),
         }
+    }
+
+    /// The channel closed: the end, after the overflow error if that was the cause.
+    fn end(&mut self) -> Option<crate::Result<Event<T>>> {
+        self.ended = true;
+        self.behind
+            .swap(false, Ordering::Relaxed)
+            .then(|| Err(directus_proto::realtime::fell_behind(self.buffer)))
     }
 
     /// Whether the subscription ended (after a final error, or a closed connection).
@@ -310,10 +335,7 @@ impl<T: DeserializeOwned> Iterator for Subscription<T> {
         }
         match self.rx.recv() {
             Ok(event) => Some(event.and_then(Event::decode)),
-            Err(_) => {
-                self.ended = true;
-                None
-            }
+            Err(_) => self.end(),
         }
     }
 }
@@ -330,25 +352,13 @@ fn closed_error(message: &str) -> Error {
     Error::Transport(TransportError::new(TransportErrorKind::Io, message))
 }
 
-/// Hands the connection's outputs to the subscriptions' and calls' channels.
+/// Hands the connection's outputs to the subscriptions' and calls' channels. A subscription
+/// whose consumer fell a whole buffer behind is ended (never a blocked connection thread).
 fn route(state: &mut State) {
     while let Some(output) = state.conn.poll_output() {
         match output {
-            Output::Event { id, event } => {
-                if let Some(tx) = state.subs.get(&id) {
-                    let _ = tx.send(Ok(event));
-                }
-            }
-            Output::Error { id, error, fatal } => {
-                let tx = if fatal {
-                    state.subs.remove(&id)
-                } else {
-                    state.subs.get(&id).cloned()
-                };
-                if let Some(tx) = tx {
-                    let _ = tx.send(Err(error));
-                }
-            }
+            Output::Event { id, event } => deliver(state, id, Ok(event), false),
+            Output::Error { id, error, fatal } => deliver(state, id, Err(error), fatal),
             Output::Reply { id, result } => {
                 if let Some(tx) = state.calls.remove(&id) {
                     let _ = tx.send(result);
@@ -360,6 +370,24 @@ fn route(state: &mut State) {
         // Ends every iterator.
         state.subs.clear();
         state.calls.clear();
+    }
+}
+
+fn deliver(state: &mut State, id: SubscriptionId, item: crate::Result<Event>, last: bool) {
+    let Some(sub) = state.subs.get(&id) else {
+        return;
+    };
+    let end = match sub.tx.try_send(item) {
+        Ok(()) => last,
+        Err(TrySendError::Full(_)) => {
+            sub.behind.store(true, Ordering::Relaxed);
+            state.conn.unsubscribe(id);
+            true
+        }
+        Err(TrySendError::Disconnected(_)) => true,
+    };
+    if end {
+        state.subs.remove(&id);
     }
 }
 

@@ -212,11 +212,12 @@ pub struct RealtimeConfig {
     keepalive: Option<Duration>,
     auth_timeout: Duration,
     backoff: Backoff,
+    buffer: usize,
 }
 
 impl Default for RealtimeConfig {
     /// `/websocket`, handshake auth, 16 MiB frames, 30 s keepalive, 10 s to authenticate,
-    /// [`Backoff::default`].
+    /// [`Backoff::default`], 100,000 undelivered events per subscription.
     fn default() -> Self {
         RealtimeConfig {
             path: "/websocket".into(),
@@ -225,6 +226,7 @@ impl Default for RealtimeConfig {
             keepalive: Some(Duration::from_secs(30)),
             auth_timeout: Duration::from_secs(10),
             backoff: Backoff::default(),
+            buffer: 100_000,
         }
     }
 }
@@ -305,6 +307,29 @@ impl RealtimeConfig {
     pub fn auth_timeout(mut self, timeout: Duration) -> Self {
         self.auth_timeout = timeout;
         self
+    }
+
+    /// How many events a subscription holds for a consumer that does not keep up. Past that
+    /// the drivers end the subscription with a [`TransportErrorKind::BodyTooLarge`] error
+    /// rather than grow without bound (at least 1).
+    ///
+    /// ```
+    /// # use directus_proto::realtime::RealtimeConfig;
+    /// assert_eq!(RealtimeConfig::default().buffer(0).buffer_events(), 1);
+    /// ```
+    pub fn buffer(mut self, events: usize) -> Self {
+        self.buffer = events.max(1);
+        self
+    }
+
+    /// The per-subscription buffer.
+    ///
+    /// ```
+    /// # use directus_proto::realtime::RealtimeConfig;
+    /// assert_eq!(RealtimeConfig::default().buffer_events(), 100_000);
+    /// ```
+    pub fn buffer_events(&self) -> usize {
+        self.buffer
     }
 
     /// The reconnect delays.
@@ -935,6 +960,19 @@ fn list(data: Option<&Value>) -> Vec<Value> {
         Some(Value::Array(items)) => items.clone(),
         Some(one) => vec![one.clone()],
     }
+}
+
+/// The error a driver ends a subscription with when its consumer fell `buffer` events behind.
+///
+/// ```
+/// # use directus_proto::realtime::fell_behind;
+/// assert!(fell_behind(10).to_string().contains("10"));
+/// ```
+pub fn fell_behind(buffer: usize) -> Error {
+    Error::Transport(TransportError::new(
+        TransportErrorKind::BodyTooLarge,
+        format!("the subscriber fell behind by {buffer} events; the subscription ended"),
+    ))
 }
 
 impl Connection {

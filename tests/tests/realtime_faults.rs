@@ -239,3 +239,77 @@ async fn async_client_survives_hostile_frames() {
     let status = rt.status();
     assert!(status.ignored_frames >= 4, "{status:?}");
 }
+
+/// A scripted server that answers auth and the subscription with an init and three creates
+/// at once, then waits for the client to go.
+fn flooding_server() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    thread::spawn(move || {
+        let Ok((stream, _)) = listener.accept() else {
+            return;
+        };
+        let Ok(mut ws) = tungstenite::accept(stream) else {
+            return;
+        };
+        let _auth = ws.read();
+        let _ = ws.send(Message::text(r#"{"type":"auth","status":"ok"}"#));
+        let uid = match ws.read() {
+            Ok(Message::Text(t)) => {
+                serde_json::from_str::<Value>(t.as_str()).unwrap_or_default()["uid"].clone()
+            }
+            _ => return,
+        };
+        let _ = ws.send(Message::text(
+            json!({"type": "subscription", "event": "init", "data": [], "uid": uid}).to_string(),
+        ));
+        for id in 1..=3 {
+            let _ = ws.send(Message::text(
+                json!({"type": "subscription", "event": "create", "data": [{"id": id}], "uid": uid}).to_string(),
+            ));
+        }
+        while ws.read().is_ok() {}
+    });
+    url
+}
+
+/// Waits (bounded) until the connection dropped the subscription.
+fn until_unsubscribed(status: impl Fn() -> directus_blocking::realtime::Status) {
+    let deadline = Instant::now() + WAIT;
+    while status().subscriptions > 0 {
+        assert!(Instant::now() < deadline, "the subscription was not ended");
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn blocking_a_consumer_that_falls_a_buffer_behind_gets_an_error_not_unbounded_memory() {
+    let d = directus_blocking::Directus::with_token(flooding_server(), "tok").unwrap();
+    let rt = d
+        .realtime_with(RealtimeConfig::default().buffer(1))
+        .unwrap();
+    let mut sub = rt.subscribe(Subscribe::new("posts"));
+    until_unsubscribed(|| rt.status());
+    assert_eq!(sub.next().unwrap().unwrap(), Event::Init(vec![]));
+    let err = sub.next().unwrap().unwrap_err();
+    assert!(err.to_string().contains("fell behind"), "{err}");
+    assert!(sub.next().is_none());
+}
+
+#[tokio::test]
+async fn async_a_consumer_that_falls_a_buffer_behind_gets_an_error_not_unbounded_memory() {
+    let d = directus_async::Directus::with_token(flooding_server(), "tok").unwrap();
+    let rt = d
+        .realtime_with(RealtimeConfig::default().buffer(1))
+        .unwrap();
+    let mut sub = rt.subscribe(Subscribe::new("posts"));
+    let deadline = Instant::now() + WAIT;
+    while rt.status().subscriptions > 0 {
+        assert!(Instant::now() < deadline, "the subscription was not ended");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(sub.next().await.unwrap().unwrap(), Event::Init(vec![]));
+    let err = sub.next().await.unwrap().unwrap_err();
+    assert!(err.to_string().contains("fell behind"), "{err}");
+    assert!(sub.next().await.is_none());
+}
