@@ -938,10 +938,12 @@ fn socket_error(message: &Value) -> Error {
     Error::Api(ApiError::from_body(status, body.to_string().as_bytes()))
 }
 
-/// How long before expiry the socket renews its token: twice the session's margin (which is
-/// a tenth of the token's lifetime, at most 30 s), at least 3 s.
+/// How long before expiry the socket renews its token: five times the session's margin (which
+/// is a tenth of the token's lifetime, at most 30 s), so at half-life for tokens up to 5 min and
+/// 150 s before expiry for longer ones, at least 3 s. A busy server can take seconds to
+/// process the `auth` message; events it judges after the old token's expiry are lost.
 fn socket_margin(session_margin: Duration) -> Duration {
-    session_margin.saturating_mul(2).max(Duration::from_secs(3))
+    session_margin.saturating_mul(5).max(Duration::from_secs(3))
 }
 
 /// Whether a refresh failure means the credentials are refused for good.
@@ -2224,9 +2226,9 @@ mod tests {
             r#"{"type":"subscription","event":"init","data":[],"uid":"s1"}"#,
             t0,
         );
-        // Renewal before expiry (3 s margin for a 10 s token).
-        assert_eq!(c.deadline(), Some(t0 + 7 * SEC));
-        let actions = drain(&mut c, &session, t0 + 7 * SEC);
+        // Renewal at half-life for a 10 s token.
+        assert_eq!(c.deadline(), Some(t0 + 5 * SEC));
+        let actions = drain(&mut c, &session, t0 + 5 * SEC);
         let [Action::Refresh(seen)] = actions.as_slice() else {
             panic!("{actions:?}")
         };

@@ -1,7 +1,7 @@
 //! Support for the realtime tests: the WebSocket-enabled server instance and its fixtures.
 //!
 //! `scripts/test.sh` starts a second server named `realtime` with `WEBSOCKETS_ENABLED=true`
-//! and a 5 s `WEBSOCKETS_HEARTBEAT_PERIOD` (so idle and restart tests do not disturb the main
+//! and a 10 s `WEBSOCKETS_HEARTBEAT_PERIOD` (so idle and restart tests do not disturb the main
 //! server's suites), exporting `DIRECTUS_REALTIME_URL`, `DIRECTUS_REALTIME_ADMIN_EMAIL` and
 //! `DIRECTUS_REALTIME_ADMIN_PASSWORD`.
 
@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use crate::{Fixtures, Server, fixtures};
 
 /// The server's `WEBSOCKETS_HEARTBEAT_PERIOD` in the test command (seconds).
-pub const HEARTBEAT_SECS: u64 = 5;
+pub const HEARTBEAT_SECS: u64 = 10;
 
 /// The realtime server instance, read from the environment.
 ///
@@ -23,7 +23,7 @@ pub fn server() -> Server {
         Ok(value) if !value.trim().is_empty() => value.trim().to_owned(),
         _ => panic!(
             "{name} is not set: run `bash scripts/test.sh`, or start the instance with \
-             DIRECTUS_RS_SERVER_ENV=$'WEBSOCKETS_ENABLED=true\\nWEBSOCKETS_HEARTBEAT_PERIOD=5' \
+             DIRECTUS_RS_SERVER_ENV=$'WEBSOCKETS_ENABLED=true\\nWEBSOCKETS_HEARTBEAT_PERIOD=10' \
              tests/server/directus-server start realtime && eval \"$(tests/server/directus-server env realtime)\""
         ),
     };
