@@ -95,6 +95,8 @@ impl Drop for Keep {
 pub struct Realtime {
     shared: Arc<Shared>,
     keep: Arc<Keep>,
+    /// How long an item call waits (the client's overall timeout).
+    timeout: Duration,
 }
 
 impl std::fmt::Debug for Realtime {
@@ -168,7 +170,11 @@ impl Directus {
             socket: None,
         };
         runtime.spawn(driver.run());
-        Ok(Realtime { shared, keep })
+        Ok(Realtime {
+            shared,
+            keep,
+            timeout: self.inner().config.timeout_duration(),
+        })
     }
 }
 
@@ -214,8 +220,10 @@ impl Realtime {
         }
     }
 
-    /// Runs an item call over the socket and waits for its answer (the server's `data`).
-    /// A write whose connection drops before the answer fails and is not sent again.
+    /// Runs an item call over the socket and waits for its answer (the server's `data`), at
+    /// most the client's timeout ([`Config`]); a call that timed out or was dropped before the
+    /// socket was open is never sent. A write whose connection drops before the answer fails
+    /// and is not sent again.
     ///
     /// ```no_run
     /// use directus_async::realtime::ItemsCall;
@@ -226,16 +234,39 @@ impl Realtime {
     /// # }
     /// ```
     pub async fn items(&self, call: ItemsCall) -> crate::Result<Value> {
+        /// Cancels the call when the caller's future is dropped or times out first.
+        struct Pending<'a> {
+            shared: &'a Shared,
+            id: RequestId,
+        }
+        impl Drop for Pending<'_> {
+            fn drop(&mut self) {
+                let mut state = self.shared.lock();
+                state.conn.cancel(self.id);
+                state.calls.remove(&self.id);
+            }
+        }
         let (tx, rx) = oneshot::channel();
-        {
+        let id = {
             let mut state = self.shared.lock();
             let id = state.conn.items(call);
             state.calls.insert(id, tx);
             route(&mut state);
-        }
+            id
+        };
+        let _pending = Pending {
+            shared: &self.shared,
+            id,
+        };
         self.shared.wake.notify_one();
-        rx.await
-            .unwrap_or_else(|_| Err(closed_error("the realtime connection is closed")))
+        match tokio::time::timeout(self.timeout, rx).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(closed_error("the realtime connection is closed")),
+            Err(_) => Err(Error::Transport(TransportError::new(
+                TransportErrorKind::Timeout,
+                "no answer to the item call in time",
+            ))),
+        }
     }
 
     /// The connection's health: open or not, failed attempts in a row, reconnects, the last

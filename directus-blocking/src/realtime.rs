@@ -90,6 +90,8 @@ struct Keep;
 pub struct Realtime {
     shared: Arc<Shared>,
     keep: Arc<Keep>,
+    /// How long an item call waits (the client's overall timeout).
+    timeout: Duration,
 }
 
 impl std::fmt::Debug for Realtime {
@@ -156,7 +158,11 @@ impl Directus {
             .name("directus-realtime".into())
             .spawn(move || driver.run())
             .map_err(|e| TransportError::io("could not start the realtime thread", e))?;
-        Ok(Realtime { shared, keep })
+        Ok(Realtime {
+            shared,
+            keep,
+            timeout: self.transport().config().timeout_duration(),
+        })
     }
 }
 
@@ -199,8 +205,10 @@ impl Realtime {
         }
     }
 
-    /// Runs an item call over the socket and waits for its answer (the server's `data`).
-    /// A write whose connection drops before the answer fails and is not sent again.
+    /// Runs an item call over the socket and waits for its answer (the server's `data`), at
+    /// most the client's timeout ([`Config`]); a call that timed out before the socket was
+    /// open is never sent. A write whose connection drops before the answer fails and is not
+    /// sent again.
     ///
     /// ```no_run
     /// # use directus_blocking::Directus;
@@ -213,14 +221,29 @@ impl Realtime {
     /// ```
     pub fn items(&self, call: ItemsCall) -> crate::Result<Value> {
         let (tx, rx) = mpsc::channel();
-        {
+        let id = {
             let mut state = self.shared.lock();
             let id = state.conn.items(call);
             state.calls.insert(id, tx);
             route(&mut state);
+            id
+        };
+        match rx.recv_timeout(self.timeout) {
+            Ok(result) => result,
+            Err(RecvTimeoutError::Timeout) => {
+                // Never sent if it is still waiting for the connection.
+                let mut state = self.shared.lock();
+                state.conn.cancel(id);
+                state.calls.remove(&id);
+                Err(Error::Transport(TransportError::new(
+                    TransportErrorKind::Timeout,
+                    "no answer to the item call in time",
+                )))
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                Err(closed_error("the realtime connection is closed"))
+            }
         }
-        rx.recv()
-            .unwrap_or_else(|_| Err(closed_error("the realtime connection is closed")))
     }
 
     /// The connection's health: open or not, failed attempts in a row, reconnects, the last

@@ -1154,6 +1154,21 @@ impl Connection {
         RequestId(id)
     }
 
+    /// Gives up on an item call (its caller timed out or went away): one not sent yet is never
+    /// sent; the answer to one already sent is dropped (its outcome is unknown, as with any
+    /// request that timed out).
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, realtime::{Connection, ItemsCall, RealtimeConfig}};
+    /// # let mut conn = Connection::new(&BaseUrl::parse("http://h").unwrap(), RealtimeConfig::default(), 1);
+    /// let id = conn.items(ItemsCall::read("posts"));
+    /// conn.cancel(id);
+    /// assert!(conn.poll_output().is_none());
+    /// ```
+    pub fn cancel(&mut self, id: RequestId) {
+        self.calls.remove(&id.0);
+    }
+
     fn send_call(&mut self, id: u64) {
         let Some(pending) = self.calls.get_mut(&id) else {
             return;
@@ -2407,6 +2422,19 @@ mod tests {
         );
         let at = c.deadline().unwrap();
         assert!(open(&mut c, &session, at).is_empty());
+    }
+
+    #[test]
+    fn a_cancelled_call_is_never_sent() {
+        let session = token_session();
+        let mut c = conn(RealtimeConfig::default());
+        let now = Instant::now();
+        let gone = c.items(ItemsCall::create("posts", json!({})));
+        let kept = c.items(ItemsCall::read("posts"));
+        c.cancel(gone);
+        let frames = open(&mut c, &session, now);
+        assert_eq!(frames.len(), 1);
+        assert_eq!(frames[0]["uid"], format!("r{}", kept.0));
     }
 
     #[test]

@@ -60,7 +60,16 @@ fn next<T: serde::de::DeserializeOwned>(sub: &mut Subscription<T>) -> Event<T> {
         let left = deadline.saturating_duration_since(Instant::now());
         match sub.recv_timeout(left) {
             Some(event) => {
-                let event = event.unwrap();
+                // A non-final error (the server judged one event while it was busy
+                // re-authenticating the socket, seen rarely under load) does not end the
+                // subscription; a lost event still fails the test below.
+                let event = match event {
+                    Ok(event) => event,
+                    Err(e) => {
+                        eprintln!("non-final subscription error: {e}");
+                        continue;
+                    }
+                };
                 if !foreign(&event) {
                     return event;
                 }

@@ -313,3 +313,52 @@ async fn async_a_consumer_that_falls_a_buffer_behind_gets_an_error_not_unbounded
     assert!(err.to_string().contains("fell behind"), "{err}");
     assert!(sub.next().await.is_none());
 }
+
+/// A loopback URL where nothing listens.
+fn nothing_listens() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    url
+}
+
+#[test]
+fn blocking_an_item_call_that_cannot_be_sent_times_out_and_is_dropped() {
+    let d = directus_blocking::Directus::builder(nothing_listens())
+        .config(directus_blocking::Config::default().timeout(Duration::from_millis(300)))
+        .token("tok")
+        .unwrap();
+    let rt = d.realtime().unwrap();
+    let err = rt
+        .items(directus_blocking::realtime::ItemsCall::create(
+            "posts",
+            json!({}),
+        ))
+        .unwrap_err();
+    assert!(
+        matches!(&err, directus_blocking::Error::Transport(t) if t.kind() == directus_blocking::TransportErrorKind::Timeout),
+        "{err}"
+    );
+    let status = rt.status();
+    assert!(!status.open && status.attempts >= 1, "{status:?}");
+}
+
+#[tokio::test]
+async fn async_an_item_call_that_cannot_be_sent_times_out_and_is_dropped() {
+    let d = directus_async::Directus::builder(nothing_listens())
+        .config(directus_async::Config::default().timeout(Duration::from_millis(300)))
+        .token("tok")
+        .unwrap();
+    let rt = d.realtime().unwrap();
+    let err = rt
+        .items(directus_async::realtime::ItemsCall::create(
+            "posts",
+            json!({}),
+        ))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, directus_async::Error::Transport(t) if t.kind() == directus_async::TransportErrorKind::Timeout),
+        "{err}"
+    );
+}
