@@ -608,3 +608,23 @@ async fn tls_stream(
         .map_err(|e| (None, format!("TLS handshake failed: {e}")))?;
     Ok(Box::new(stream))
 }
+
+#[cfg(test)]
+mod tests {
+    /// Handles and subscriptions move into tasks; the connection is shared by reference.
+    #[test]
+    fn handles_are_send_and_the_connection_is_sync() {
+        fn send<T: Send>() {}
+        fn sync<T: Sync>() {}
+        send::<super::Realtime>();
+        sync::<super::Realtime>();
+        send::<super::Subscription<serde_json::Value>>();
+    }
+
+    /// Item calls can be awaited in spawned tasks.
+    #[allow(dead_code)]
+    fn item_calls_are_send(rt: &super::Realtime) {
+        fn send<T: Send>(_: T) {}
+        send(rt.items(super::ItemsCall::read("x")));
+    }
+}

@@ -653,3 +653,16 @@ fn tls_stream(host: &str, tcp: TcpStream) -> Result<Box<dyn Io>, (Option<u16>, S
 fn tls_stream(_host: &str, _tcp: TcpStream) -> Result<Box<dyn Io>, (Option<u16>, String)> {
     Err((None, "wss:// needs the `rustls` feature".to_owned()))
 }
+
+#[cfg(test)]
+mod tests {
+    /// Handles move to other threads; the connection is shared by reference.
+    #[test]
+    fn handles_are_send_and_the_connection_is_sync() {
+        fn send<T: Send>() {}
+        fn sync<T: Sync>() {}
+        send::<super::Realtime>();
+        sync::<super::Realtime>();
+        send::<super::Subscription<serde_json::Value>>();
+    }
+}
