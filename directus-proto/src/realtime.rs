@@ -547,6 +547,8 @@ pub struct Status {
     pub ignored_frames: u64,
     /// Live subscriptions.
     pub subscriptions: usize,
+    /// Times the open socket authenticated again with a renewed token.
+    pub renewals: u64,
 }
 
 /// An item call over the socket (`{"type":"items",...}`); the answer is the `data` the
@@ -900,6 +902,7 @@ pub struct Connection {
     pending_token: Option<Secret>,
     /// The socket was authenticated at least once: a later open is a reconnect.
     ever_opened: bool,
+    renewals: u64,
 }
 
 impl fmt::Debug for Connection {
@@ -1022,6 +1025,7 @@ impl Connection {
             probe_sent: None,
             pending_token: None,
             ever_opened: false,
+            renewals: 0,
         }
     }
 
@@ -1316,6 +1320,7 @@ impl Connection {
             last_error: self.last_error.clone(),
             ignored_frames: self.ignored,
             subscriptions: self.subs.len(),
+            renewals: self.renewals,
         }
     }
 
@@ -1560,6 +1565,7 @@ impl Connection {
                 self.actions
                     .push_back(Action::Send(Frame(frame.to_string())));
                 self.reauth_sent = Some(now);
+                self.renewals += 1;
             }
         }
     }
@@ -2275,6 +2281,7 @@ mod tests {
         );
         c.received_text(r#"{"type":"auth","status":"ok"}"#, t1);
         assert!(c.is_open());
+        assert_eq!(c.status().renewals, 2);
         assert_eq!(c.subscriptions(), 1);
         assert!(outputs(&mut c).iter().all(|o| matches!(
             o,

@@ -277,9 +277,42 @@ async fn an_idle_connection_stays_open_across_heartbeats() {
     assert_eq!(status.reconnects, 0, "{status:?}");
 }
 
+/// Counts the token refreshes the client sends over HTTP.
+struct CountingRefreshes {
+    http: reqwest::Client,
+    refreshes: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl directus_async::HttpClient for CountingRefreshes {
+    fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+        config: &directus_async::Config,
+    ) -> futures_util::future::BoxFuture<'_, directus_async::Result<http::Response<Vec<u8>>>> {
+        if request.uri().path() == "/auth/refresh" {
+            self.refreshes
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+        self.http.send(request, config)
+    }
+}
+
 #[tokio::test]
-async fn token_expiry_on_an_open_socket_keeps_subscriptions_without_reconnecting() {
-    let d = admin().await;
+async fn token_expiry_on_an_open_socket_keeps_subscriptions_with_one_refresh_for_rest_and_socket() {
+    // ACCESS_TOKEN_TTL is 10 s on the test servers: 25 s spans several renewals.
+    let s = realtime::server();
+    tokio::task::spawn_blocking(realtime::fixtures)
+        .await
+        .unwrap();
+    let refreshes = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let d = Directus::builder(&s.url)
+        .client(CountingRefreshes {
+            http: reqwest::Client::new(),
+            refreshes: std::sync::Arc::clone(&refreshes),
+        })
+        .login(&s.admin_email, &s.admin_password)
+        .await
+        .unwrap();
     let run = unique("rta-expiry");
     let rt = d.realtime().unwrap();
     let mut sub = rt.subscribe(d.collection_of::<Note>().filter(F::eq("run", run.as_str())));
@@ -289,12 +322,21 @@ async fn token_expiry_on_an_open_socket_keeps_subscriptions_without_reconnecting
     while start.elapsed() < Duration::from_secs(25) {
         tokio::time::sleep(Duration::from_secs(4)).await;
         n += 1;
+        // REST calls of the same client, with the socket's renewals in between.
         let id = create_note(&d, &run, &format!("n{n}")).await;
         assert_eq!(rows_of(next(&mut sub).await)[0].id, id, "event {n}");
     }
     let status = rt.status();
     assert_eq!(status.reconnects, 0, "{status:?}");
     assert!(status.open);
+    // Every refresh served the socket's renewal and the REST calls alike: the REST calls
+    // never refreshed on their own, and the socket never refreshed outside the session.
+    assert!(status.renewals >= 2, "{status:?}");
+    assert_eq!(
+        refreshes.load(std::sync::atomic::Ordering::SeqCst),
+        status.renewals,
+        "{status:?}"
+    );
 }
 
 #[tokio::test]

@@ -274,6 +274,8 @@ fn token_expiry_on_an_open_socket_keeps_subscriptions_without_reconnecting() {
     let status = rt.status();
     assert_eq!(status.reconnects, 0, "{status:?}");
     assert!(status.open);
+    // Renewed on the same socket (half-life of a 10 s token), through the client's refresh.
+    assert!(status.renewals >= 2, "{status:?}");
 }
 
 #[test]
