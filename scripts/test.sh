@@ -30,6 +30,10 @@ drs_server_up
 drs_setup_fixtures
 # A second, empty server: the schema tests migrate a schema from the main one to it.
 drs_instance_up second
+# Realtime tests (tests/tests/realtime_*.rs) run against their own instance: WebSockets on, a
+# short heartbeat, and restarts that must not disturb the other suites.
+drs_instance_up realtime WEBSOCKETS_ENABLED=true WEBSOCKETS_HEARTBEAT_PERIOD=10 \
+    PRESSURE_LIMITER_ENABLED=false
 
 drs_say "cargo test --workspace (against $DIRECTUS_URL, ${DIRECTUS_DB:-sqlite})"
 cargo test --workspace

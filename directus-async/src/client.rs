@@ -650,7 +650,10 @@ impl Inner {
     /// Single flight: the first caller refreshes, the others wait on the lane and find the
     /// generation moved on. With tokio, the refresh runs in its own task so that a caller
     /// dropping its future cannot cut it short.
-    fn refresh_after(self: &Arc<Self>, seen: Generation) -> BoxFuture<'static, crate::Result<()>> {
+    pub(crate) fn refresh_after(
+        self: &Arc<Self>,
+        seen: Generation,
+    ) -> BoxFuture<'static, crate::Result<()>> {
         let inner = Arc::clone(self);
         let refresh = async move {
             let _lane = inner.refresh_lane.lock().await;

@@ -405,3 +405,13 @@ impl<'a, T: DeserializeOwned> Singleton<'a, T> {
             .await
     }
 }
+
+/// Subscribing to a collection handle keeps its query and its row type:
+/// `realtime.subscribe(directus.collection_of::<Post>().filter(..))`.
+impl<T: DeserializeOwned> directus_proto::realtime::IntoSubscribe for Collection<'_, T> {
+    type Row = T;
+
+    fn into_subscribe(self) -> directus_proto::realtime::Subscribe {
+        self.items.into()
+    }
+}

@@ -72,6 +72,8 @@ mod collection;
 pub mod files;
 mod graphql;
 mod random;
+#[cfg(feature = "realtime")]
+pub mod realtime;
 mod schema;
 mod shares;
 mod system;

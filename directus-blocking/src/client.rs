@@ -448,7 +448,7 @@ impl Directus {
 
     /// Single flight: the first caller refreshes, the others wait on the lane and find the
     /// generation moved on.
-    fn refresh_after(&self, seen: Generation) -> crate::Result<()> {
+    pub(crate) fn refresh_after(&self, seen: Generation) -> crate::Result<()> {
         let _lane = self
             .inner
             .refresh_lane

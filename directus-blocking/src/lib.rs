@@ -44,6 +44,7 @@ mod collection;
 pub mod files;
 mod graphql;
 mod random;
+pub mod realtime;
 mod schema;
 mod shares;
 mod system;

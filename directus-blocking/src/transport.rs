@@ -28,6 +28,11 @@ impl Transport {
         Transport { agent, config }
     }
 
+    /// The timeouts and limits (the realtime socket applies them too).
+    pub(crate) fn config(&self) -> Config {
+        self.config
+    }
+
     pub(crate) fn send(&self, request: Request<Body>) -> Result<Response<Vec<u8>>, Error> {
         let response = self.open(request.map(Body::into_vec), Budget::Whole)?;
         self.read_all(response)

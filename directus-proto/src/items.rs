@@ -103,6 +103,11 @@ impl<T: DeserializeOwned> Items<T> {
         Self::new(T::COLLECTION)
     }
 
+    /// The collection's name as given.
+    pub(crate) fn name(&self) -> &str {
+        &self.collection
+    }
+
     /// The collection and its route, or the error its name gives.
     ///
     /// ```

@@ -56,6 +56,7 @@ pub mod models;
 pub mod multipart;
 pub mod operation;
 mod query;
+pub mod realtime;
 pub mod redirect;
 pub mod response;
 pub mod retry;

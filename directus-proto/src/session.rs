@@ -449,6 +449,30 @@ impl Session {
         self.auth().refresh.clone()
     }
 
+    /// What a WebSocket needs to authenticate as this session right now (see
+    /// [`crate::realtime`]): the access token, its generation and expiry, and whether the
+    /// session can refresh.
+    pub(crate) fn socket_auth(&self) -> SocketAuth {
+        let auth = self.auth();
+        let token = if auth.logged_out {
+            None
+        } else {
+            auth.access
+                .as_ref()
+                .and_then(|h| h.to_str().ok())
+                .and_then(|h| h.strip_prefix("Bearer "))
+                .map(Secret::new)
+        };
+        SocketAuth {
+            token,
+            generation: Generation(auth.generation),
+            expires_at: auth.expires_at,
+            margin: auth.margin,
+            refreshable: auth.can_refresh()
+                && !matches!(auth.credentials, Some(Credentials::StaticToken(_)) | None),
+        }
+    }
+
     /// Runs `operation` in this session: adds the token, refreshes first when it is about to
     /// expire, refreshes once and repeats after a `TOKEN_EXPIRED` answer, and serves or fills
     /// the cache.
@@ -599,6 +623,16 @@ impl Session {
     pub fn cached_len(&self) -> usize {
         self.cache().as_ref().map_or(0, Cache::len)
     }
+}
+
+/// A session's token as a WebSocket sees it; see [`Session::socket_auth`].
+#[derive(Debug)]
+pub(crate) struct SocketAuth {
+    pub(crate) token: Option<Secret>,
+    pub(crate) generation: Generation,
+    pub(crate) expires_at: Option<Instant>,
+    pub(crate) margin: Duration,
+    pub(crate) refreshable: bool,
 }
 
 /// One operation run in a [`Session`]; see [`Session::call`].

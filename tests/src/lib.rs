@@ -13,9 +13,11 @@ pub mod fixture_models {
 }
 pub mod mail;
 pub mod proxy;
+pub mod realtime;
 pub mod scenarios;
 pub mod shapes;
 pub mod stub;
+pub mod tcp_proxy;
 
 use std::io::Write;
 use std::sync::OnceLock;
