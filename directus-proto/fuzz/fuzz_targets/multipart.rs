@@ -112,11 +112,14 @@ fuzz_target!(|input: Input| {
     let mut form = Form::new(boundary.clone());
     let content_type = form.content_type();
     let content_type = content_type.to_str().expect("a visible content type");
-    let quoted = content_type
-        .split("boundary=")
-        .nth(1)
+    let parameter = content_type
+        .strip_prefix("multipart/form-data; boundary=")
         .expect("a boundary parameter");
-    assert_eq!(quoted.trim_matches('"'), boundary.as_str());
+    let unquoted = parameter
+        .strip_prefix('"')
+        .and_then(|p| p.strip_suffix('"'))
+        .unwrap_or(parameter);
+    assert_eq!(unquoted, boundary.as_str());
     let delimiter = format!("--{}", boundary.as_str()).into_bytes();
 
     let mut expected: Vec<(String, Vec<u8>)> = Vec::new();
