@@ -1,6 +1,6 @@
 //! Random bits for proto, which draws none of its own: `std`'s randomly keyed hasher (SipHash
 //! with keys the OS gives each thread), a counter and the clock. Nobody can predict them; they
-//! seed retry jitter and make multipart boundaries.
+//! seed retry and reconnect jitter and make multipart boundaries.
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};

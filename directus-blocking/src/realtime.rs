@@ -102,18 +102,6 @@ impl std::fmt::Debug for Realtime {
     }
 }
 
-/// A seed for the jitter of reconnect delays (std's per-process random hash keys).
-fn seed() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos()),
-    );
-    hasher.finish()
-}
-
 impl Directus {
     /// Opens a realtime connection with the default settings (handshake auth at
     /// `/websocket`); see [`Directus::realtime_with`].
@@ -142,7 +130,7 @@ impl Directus {
     pub fn realtime_with(&self, config: RealtimeConfig) -> crate::Result<Realtime> {
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
-                conn: Connection::new(self.base_url(), config, seed()),
+                conn: Connection::new(self.base_url(), config, crate::random::bits() as u64),
                 subs: HashMap::new(),
                 calls: HashMap::new(),
             }),
