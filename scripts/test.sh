@@ -34,6 +34,11 @@ drs_instance_up second
 # short heartbeat, and restarts that must not disturb the other suites.
 drs_instance_up realtime WEBSOCKETS_ENABLED=true WEBSOCKETS_HEARTBEAT_PERIOD=10 \
     PRESSURE_LIMITER_ENABLED=false
+# The server's two other realtime auth modes (tests/tests/realtime_modes.rs).
+drs_instance_up rt-public WEBSOCKETS_ENABLED=true WEBSOCKETS_REST_AUTH=public \
+    PRESSURE_LIMITER_ENABLED=false
+drs_instance_up rt-strict WEBSOCKETS_ENABLED=true WEBSOCKETS_REST_AUTH=strict \
+    PRESSURE_LIMITER_ENABLED=false
 
 drs_say "cargo test --workspace (against $DIRECTUS_URL, ${DIRECTUS_DB:-sqlite})"
 cargo test --workspace
