@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 
 use directus_proto::models::Ref;
-use directus_proto::schema::codegen::{self, Decimal, Options};
+use directus_proto::schema::codegen::{self, DateTimes, Decimal, Options};
 use directus_proto::schema::{Snapshot, SnapshotScope};
 use directus_proto::{F, Item, Items, Key, Order};
 use directus_tests::fixture_models::{
@@ -84,6 +84,80 @@ fn fixture_models_are_generated_from_the_committed_snapshot() {
     let snapshot = Snapshot::from_json(&read("fixtures.snapshot.json")).unwrap();
     let source = codegen::generate(&snapshot, &Options::new()).unwrap();
     assert_pinned(&source, "fixture_models.rs");
+}
+
+/// The fixture models with `DateTimes::Chrono`: dates and times as `chrono` types.
+#[allow(dead_code, unreachable_pub)]
+mod chrono_models {
+    include!("../schema/fixture_models_chrono.rs");
+}
+
+#[test]
+fn chrono_models_are_generated_from_the_committed_snapshot() {
+    let snapshot = Snapshot::from_json(&read("fixtures.snapshot.json")).unwrap();
+    let options = Options::new().date_times(DateTimes::Chrono);
+    let source = codegen::generate(&snapshot, &options).unwrap();
+    assert!(source.contains("::chrono::NaiveDateTime"));
+    assert_pinned(&source, "fixture_models_chrono.rs");
+}
+
+/// What the server stores in `timestamp`, `dateTime` and `date` columns reads into the `chrono`
+/// types the generator names, and writes back as the server takes it.
+#[test]
+fn chrono_models_read_and_write_server_dates() {
+    use chrono::{NaiveDate, TimeZone, Utc};
+    use chrono_models::DrsMeasures;
+    let server = Server::from_env();
+    server.fixtures();
+    let directus = directus_blocking::Directus::login(
+        &server.url,
+        &server.admin_email,
+        &server.admin_password,
+    )
+    .unwrap();
+    let run = unique("chrono");
+    let row: Value = directus
+        .collection(DrsMeasures::COLLECTION)
+        .create(
+            &json!({"at": "2024-05-01T10:20:30.000Z", "when": "2024-05-01T12:00:00",
+                        "day": "2024-05-02", "run": run}),
+        )
+        .unwrap()
+        .unwrap();
+    let id = row["id"].as_i64().unwrap();
+    let typed: DrsMeasures = directus
+        .collection_of::<DrsMeasures>()
+        .read_one(id)
+        .unwrap();
+    assert_eq!(
+        typed.at,
+        Some(Utc.with_ymd_and_hms(2024, 5, 1, 10, 20, 30).unwrap())
+    );
+    let noon = NaiveDate::from_ymd_opt(2024, 5, 1)
+        .unwrap()
+        .and_hms_opt(12, 0, 0)
+        .unwrap();
+    assert_eq!(typed.when, Some(noon));
+    assert_eq!(typed.day, NaiveDate::from_ymd_opt(2024, 5, 2));
+    // Written back through the typed model, the server keeps the same instants.
+    let moved = DrsMeasures {
+        when: Some(noon + chrono::Duration::hours(1)),
+        ..Default::default()
+    };
+    directus
+        .collection_of::<DrsMeasures>()
+        .update(id, &moved)
+        .unwrap();
+    let again: DrsMeasures = directus
+        .collection_of::<DrsMeasures>()
+        .read_one(id)
+        .unwrap();
+    assert_eq!(again.when, Some(noon + chrono::Duration::hours(1)));
+    assert_eq!(again.at, typed.at);
+    directus
+        .collection(DrsMeasures::COLLECTION)
+        .delete(id)
+        .unwrap();
 }
 
 #[test]

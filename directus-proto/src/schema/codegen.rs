@@ -26,7 +26,8 @@
 //!
 //! | Directus type | Rust |
 //! |---|---|
-//! | `string`, `text`, `uuid`, `hash`, `dateTime`, `date`, `time`, `timestamp` | `String` (dates as Directus writes them; no `time`/`chrono` types) |
+//! | `string`, `text`, `uuid`, `hash` | `String` |
+//! | `dateTime`, `date`, `time`, `timestamp` | `String` as Directus writes them, or with [`DateTimes::Chrono`] `chrono::NaiveDateTime`, `NaiveDate`, `NaiveTime`, `DateTime<Utc>` |
 //! | `integer`, `bigInteger` | `i64` (`bigInteger` read leniently: PostgreSQL answers strings) |
 //! | `float` | `f64` |
 //! | `decimal` | `f64` or exact `String`, see [`Decimal`]; both read numbers and strings |
@@ -65,6 +66,24 @@ pub enum Decimal {
     String,
 }
 
+/// How date and time columns are typed.
+///
+/// ```
+/// use directus_proto::schema::codegen::{DateTimes, Options};
+/// let _ = Options::new().date_times(DateTimes::Chrono);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DateTimes {
+    /// `String`, as Directus writes them (`2024-05-01T12:00:00` for a `dateTime`,
+    /// `2024-05-01T12:00:00.000Z` for a `timestamp`): no dependency.
+    #[default]
+    String,
+    /// The `chrono` crate's types (your crate needs `chrono` with its `serde` feature):
+    /// `dateTime` → `NaiveDateTime` (Directus keeps no zone), `timestamp` → `DateTime<Utc>`,
+    /// `date` → `NaiveDate`, `time` → `NaiveTime`.
+    Chrono,
+}
+
 /// Options of [`generate`].
 ///
 /// ```
@@ -75,6 +94,7 @@ pub enum Decimal {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Options {
     decimal: Decimal,
+    date_times: DateTimes,
     crate_path: String,
 }
 
@@ -82,6 +102,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             decimal: Decimal::F64,
+            date_times: DateTimes::String,
             crate_path: "::directus_proto".into(),
         }
     }
@@ -106,6 +127,17 @@ impl Options {
     /// ```
     pub fn decimal(mut self, decimal: Decimal) -> Self {
         self.decimal = decimal;
+        self
+    }
+
+    /// How date and time columns are typed (default: `String`).
+    ///
+    /// ```
+    /// # use directus_proto::schema::codegen::{DateTimes, Options};
+    /// let _ = Options::new().date_times(DateTimes::Chrono);
+    /// ```
+    pub fn date_times(mut self, date_times: DateTimes) -> Self {
+        self.date_times = date_times;
         self
     }
 
@@ -284,6 +316,17 @@ impl Context<'_> {
             ))
         };
         match ty {
+            "dateTime" | "date" | "time" | "timestamp"
+                if self.options.date_times == DateTimes::Chrono =>
+            {
+                let chrono = match ty {
+                    "dateTime" => "::chrono::NaiveDateTime",
+                    "date" => "::chrono::NaiveDate",
+                    "time" => "::chrono::NaiveTime",
+                    _ => "::chrono::DateTime<::chrono::Utc>",
+                };
+                (chrono.into(), None)
+            }
             "string" | "text" | "uuid" | "hash" | "dateTime" | "date" | "time" | "timestamp" => {
                 ("::std::string::String".into(), None)
             }
