@@ -91,7 +91,7 @@ pub struct PolicyGlobals {
 /// ```
 /// use directus_proto::{BaseUrl, access};
 /// let base = BaseUrl::parse("http://localhost:8055").unwrap();
-/// let op = access::my_globals(&base);
+/// let op = access::my_globals(&base).unwrap();
 /// let body = br#"{"data":{"app_access":true,"admin_access":false,"enforce_tfa":false}}"#;
 /// assert!(op.parse(http::Response::new(body.to_vec())).unwrap().app_access);
 /// ```
@@ -135,7 +135,7 @@ pub struct AuthProviders {
 /// ```
 /// use directus_proto::{BaseUrl, access};
 /// let base = BaseUrl::parse("http://localhost:8055").unwrap();
-/// let op = access::auth_providers(&base);
+/// let op = access::auth_providers(&base).unwrap();
 /// assert!(!op.is_authenticated());
 /// let body = br#"{"data":[{"name":"github","driver":"oauth2","icon":"github"}],"disableDefault":false}"#;
 /// let p = op.parse(http::Response::new(body.to_vec())).unwrap();

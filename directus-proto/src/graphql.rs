@@ -164,7 +164,7 @@ pub fn parse<T: DeserializeOwned>(response: http::Response<Vec<u8>>) -> Result<T
 /// ```
 /// use directus_proto::{BaseUrl, graphql::{self, Endpoint}};
 /// let base = BaseUrl::parse("http://localhost:8055").unwrap();
-/// let op = graphql::sdl(&base, Endpoint::System);
+/// let op = graphql::sdl(&base, Endpoint::System).unwrap();
 /// assert_eq!(op.request().uri().path(), "/server/specs/graphql/system");
 /// assert!(op.parse(http::Response::new(b"type Query { a: Int }".to_vec())).unwrap().starts_with("type Query"));
 /// ```

@@ -47,7 +47,7 @@
 //! use std::time::Instant;
 //!
 //! let base = BaseUrl::parse("http://127.0.0.1:8055").unwrap();
-//! let session = Session::new(base.clone(), Some(Credentials::static_token("t0ken")));
+//! let session = Session::new(base.clone(), Some(Credentials::static_token("t0ken"))).unwrap();
 //! let mut conn = Connection::new(&base, RealtimeConfig::default(), 7);
 //! let now = Instant::now();
 //! // Subscribing before the socket is open is fine: it is sent after authentication.
@@ -1366,7 +1366,7 @@ impl Connection {
     /// ```
     /// # use directus_proto::{BaseUrl, Session, realtime::{Action, Connection, RealtimeConfig}};
     /// let base = BaseUrl::parse("http://h").unwrap();
-    /// let session = Session::new(base.clone(), None);
+    /// let session = Session::new(base.clone(), None).unwrap();
     /// let mut conn = Connection::new(&base, RealtimeConfig::default(), 1);
     /// match conn.poll(&session, std::time::Instant::now()) {
     ///     Some(Action::Connect(url)) => assert_eq!(url.expose(), "ws://h/websocket"),
@@ -1502,7 +1502,7 @@ impl Connection {
     /// ```
     /// # use directus_proto::{BaseUrl, Session, realtime::{Action, Connection, RealtimeConfig}};
     /// # let base = BaseUrl::parse("http://h").unwrap();
-    /// # let session = Session::new(base.clone(), None);
+    /// # let session = Session::new(base.clone(), None).unwrap();
     /// # let mut conn = Connection::new(&base, RealtimeConfig::default(), 1);
     /// let now = std::time::Instant::now();
     /// conn.poll(&session, now);
@@ -1576,7 +1576,7 @@ impl Connection {
     /// ```
     /// # use directus_proto::{BaseUrl, Session, realtime::{Action, Connection, RealtimeConfig}};
     /// # let base = BaseUrl::parse("http://h").unwrap();
-    /// # let session = Session::new(base.clone(), None);
+    /// # let session = Session::new(base.clone(), None).unwrap();
     /// # let mut conn = Connection::new(&base, RealtimeConfig::default(), 1);
     /// let now = std::time::Instant::now();
     /// conn.poll(&session, now);
@@ -1613,7 +1613,7 @@ impl Connection {
     /// ```
     /// # use directus_proto::{BaseUrl, Session, realtime::{Action, Connection, RealtimeConfig}};
     /// # let base = BaseUrl::parse("http://h").unwrap();
-    /// # let session = Session::new(base.clone(), None);
+    /// # let session = Session::new(base.clone(), None).unwrap();
     /// # let mut conn = Connection::new(&base, RealtimeConfig::default(), 1);
     /// let now = std::time::Instant::now();
     /// conn.poll(&session, now);

@@ -346,7 +346,7 @@ impl Session {
     /// use std::time::Instant;
     ///
     /// let base = BaseUrl::parse("http://localhost").unwrap();
-    /// let session = Session::new(base, Some(Credentials::static_token("t0ken")));
+    /// let session = Session::new(base, Some(Credentials::static_token("t0ken"))).unwrap();
     /// let tokens = session.tokens(Instant::now()).unwrap();
     /// assert_eq!(tokens.access_token.expose(), "t0ken");
     /// assert!(tokens.refresh_token.is_none() && tokens.expires.is_none());
@@ -370,7 +370,7 @@ impl Session {
     ///
     /// ```
     /// # use directus_proto::{BaseUrl, Session};
-    /// let session = Session::new(BaseUrl::parse("http://localhost").unwrap(), None);
+    /// let session = Session::new(BaseUrl::parse("http://localhost").unwrap(), None).unwrap();
     /// session.on_tokens(|tokens| {
     ///     if let Some(refresh) = tokens.and_then(|t| t.refresh_token.as_ref()) {
     ///         let _ = refresh.expose(); // write it where the next run finds it

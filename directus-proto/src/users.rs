@@ -100,7 +100,7 @@ pub fn register(
 /// ```
 /// use directus_proto::{BaseUrl, users};
 /// let base = BaseUrl::parse("http://localhost:8055").unwrap();
-/// let op = users::verify_email(&base, &"a.b".into());
+/// let op = users::verify_email(&base, &"a.b".into()).unwrap();
 /// assert_eq!(op.request().uri().query(), Some("token=a.b"));
 /// let redirect = http::Response::builder().status(302).body(Vec::new()).unwrap();
 /// assert!(op.parse(redirect).is_ok());

@@ -107,8 +107,8 @@ pub fn revert(base: &BaseUrl, revision: impl Into<Key>) -> Result<Operation<()>,
 /// ```
 /// use directus_proto::{BaseUrl, utils};
 /// let base = BaseUrl::parse("http://localhost:8055").unwrap();
-/// assert_eq!(utils::clear_cache(&base, true).request().uri(), "http://localhost:8055/utils/cache/clear?system=true");
-/// assert_eq!(utils::clear_cache(&base, false).request().uri().query(), None);
+/// assert_eq!(utils::clear_cache(&base, true).unwrap().request().uri(), "http://localhost:8055/utils/cache/clear?system=true");
+/// assert_eq!(utils::clear_cache(&base, false).unwrap().request().uri().query(), None);
 /// ```
 pub fn clear_cache(base: &BaseUrl, system: bool) -> Result<Operation<()>, Error> {
     let path = if system {

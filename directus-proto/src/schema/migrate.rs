@@ -16,7 +16,7 @@ use crate::{BaseUrl, Operation};
 ///
 /// let source = BaseUrl::parse("http://dev:8055").unwrap();
 /// let plan = Migrate::new().only(["posts", "tags"]).mode(DiffMode::Merge).dry_run(true);
-/// assert_eq!(plan.snapshot(&source).request().uri().query(), Some("includeCollections=posts%2Ctags"));
+/// assert_eq!(plan.snapshot(&source).unwrap().request().uri().query(), Some("includeCollections=posts%2Ctags"));
 /// assert!(plan.is_dry_run());
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -118,7 +118,7 @@ impl Migrate {
     /// ```
     /// # use directus_proto::{BaseUrl, schema::Migrate};
     /// let base = BaseUrl::parse("http://dev:8055").unwrap();
-    /// assert_eq!(Migrate::new().snapshot(&base).request().uri().path(), "/schema/snapshot");
+    /// assert_eq!(Migrate::new().snapshot(&base).unwrap().request().uri().path(), "/schema/snapshot");
     /// ```
     pub fn snapshot(&self, source: &BaseUrl) -> Result<Operation<Snapshot>, Error> {
         super::snapshot(source, &self.scope)
@@ -130,7 +130,7 @@ impl Migrate {
     /// # use directus_proto::{BaseUrl, schema::{Migrate, Snapshot}};
     /// let base = BaseUrl::parse("http://prod:8055").unwrap();
     /// let snap = Snapshot::from_json(r#"{"version":1,"directus":"12.4.0"}"#).unwrap();
-    /// assert_eq!(Migrate::new().diff(&base, &snap).request().uri().path(), "/schema/diff");
+    /// assert_eq!(Migrate::new().diff(&base, &snap).unwrap().request().uri().path(), "/schema/diff");
     /// ```
     pub fn diff(
         &self,
@@ -146,8 +146,8 @@ impl Migrate {
     /// # use directus_proto::{BaseUrl, schema::{Diff, Migrate}};
     /// let base = BaseUrl::parse("http://prod:8055").unwrap();
     /// let diff = Diff::from_json(r#"{"hash":"h","diff":{}}"#).unwrap();
-    /// assert!(Migrate::new().apply(&base, &diff).is_some());
-    /// assert!(Migrate::new().dry_run(true).apply(&base, &diff).is_none());
+    /// assert!(Migrate::new().apply(&base, &diff).unwrap().is_some());
+    /// assert!(Migrate::new().dry_run(true).apply(&base, &diff).unwrap().is_none());
     /// ```
     pub fn apply(&self, target: &BaseUrl, diff: &Diff) -> Result<Option<Operation<()>>, Error> {
         if self.dry_run {
