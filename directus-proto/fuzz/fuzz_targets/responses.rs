@@ -5,7 +5,8 @@
 
 use arbitrary::Arbitrary;
 use directus_proto::{
-    AggregateRow, ApiError, BaseUrl, Error, Operation, assets, auth, files, response, system,
+    AggregateRow, ApiError, BaseUrl, Error, Operation, assets, auth, files, response, schema,
+    system,
 };
 use http::{HeaderName, HeaderValue, Response, StatusCode};
 use libfuzzer_sys::fuzz_target;
@@ -120,10 +121,14 @@ fuzz_target!(|input: Input| {
     );
     op(status, system::share_info(&base, "s1"), r());
     op(status, system::compare_version(&base, "v1"), r());
-    op(status, system::collections(&base), r());
-    op(status, system::collection(&base, "c"), r());
-    op(status, system::fields(&base, "c"), r());
-    op(status, system::relations(&base), r());
-    op(status, system::schema_snapshot(&base), r());
+    op(status, schema::collections(&base), r());
+    op(status, schema::collection(&base, "c"), r());
+    op(status, schema::fields(&base, "c"), r());
+    op(status, schema::relations(&base), r());
+    op(
+        status,
+        schema::snapshot(&base, &schema::SnapshotScope::all()),
+        r(),
+    );
     op(status, auth::providers(&base), r());
 });
