@@ -72,7 +72,7 @@ pub struct DrsMeasures {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<i64>,
     /// `amount`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none", deserialize_with = "::directus_proto::aggregate::lenient::deserialize_option_f64")]
     pub amount: ::std::option::Option<f64>,
     /// `big`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none", deserialize_with = "::directus_proto::aggregate::lenient::deserialize_option_i64")]
@@ -173,7 +173,7 @@ pub struct DrsProducts {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub category: ::std::option::Option<::std::string::String>,
     /// `price`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none", deserialize_with = "::directus_proto::aggregate::lenient::deserialize_option_f64")]
     pub price: ::std::option::Option<f64>,
     /// `stock`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]

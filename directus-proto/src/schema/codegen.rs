@@ -29,7 +29,7 @@
 //! | `string`, `text`, `uuid`, `hash` | `String` |
 //! | `dateTime`, `date`, `time`, `timestamp` | `String` as Directus writes them, or with [`DateTimes::Chrono`] `chrono::NaiveDateTime`, `NaiveDate`, `NaiveTime`, `DateTime<Utc>` |
 //! | `integer`, `bigInteger` | `i64` (`bigInteger` read leniently: PostgreSQL answers strings) |
-//! | `float` | `f64` |
+//! | `float` | `f64`, read leniently (numbers and numeric strings) |
 //! | `decimal` | `f64` or exact `String`, see [`Decimal`]; both read numbers and strings |
 //! | `boolean` | `bool` |
 //! | `json` | `serde_json::Value` |
@@ -339,7 +339,16 @@ impl Context<'_> {
                     "deserialize_option_i64",
                 ),
             ),
-            "float" => ("f64".into(), None),
+            // Read leniently like decimals: SQLite reports a `decimal` column as `float` until
+            // the server reloads its schema, and then answers its values as strings.
+            "float" => (
+                "f64".into(),
+                lenient(
+                    "aggregate::lenient",
+                    "deserialize_f64",
+                    "deserialize_option_f64",
+                ),
+            ),
             "decimal" => match self.options.decimal {
                 Decimal::F64 => (
                     "f64".into(),
