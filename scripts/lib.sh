@@ -88,13 +88,14 @@ drs_postgres_up() {
 }
 
 # drs_use_instance NAME: point DIRECTUS_URL, DIRECTUS_ADMIN_EMAIL, DIRECTUS_ADMIN_PASSWORD,
-# DIRECTUS_LOG, DIRECTUS_DB and DIRECTUS_VERSION at instance NAME (started by drs_instance_up/drs_postgres_up), so
-# the tests and the failure report use it.
+# DIRECTUS_LOG, DIRECTUS_MAIL_DIR, DIRECTUS_DB and DIRECTUS_VERSION at instance NAME (started by
+# drs_instance_up/drs_postgres_up), so the tests and the failure report use it.
 drs_use_instance() {
     local prefix
     prefix="DIRECTUS_$(printf '%s' "$1" | tr '[:lower:]-' '[:upper:]_')"
     eval "export DIRECTUS_URL=\"\$${prefix}_URL\" DIRECTUS_ADMIN_EMAIL=\"\$${prefix}_ADMIN_EMAIL\" \
         DIRECTUS_ADMIN_PASSWORD=\"\$${prefix}_ADMIN_PASSWORD\" DIRECTUS_LOG=\"\$${prefix}_LOG\" \
+        DIRECTUS_MAIL_DIR=\"\$${prefix}_MAIL_DIR\" \
         DIRECTUS_DB=\"\$${prefix}_DB\" DIRECTUS_VERSION=\"\${${prefix}_VERSION:-12}\""
 }
 
