@@ -271,6 +271,18 @@ scenario! {
     /// A schema built on the main server migrated to the empty second one; then equal
     /// snapshots, no second diff, a conflicting change in the dry run, and refusals.
     fn migrate(directus, server) {
+        // Directus refuses a diff between database vendors (unless forced): in the test
+        // command's PostgreSQL pass the second server is still SQLite, and the scenario ran in
+        // the SQLite pass.
+        let db = |var: &str| std::env::var(var).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| "sqlite".into());
+        if db("DIRECTUS_DB") != db("DIRECTUS_SECOND_DB") {
+            eprintln!(
+                "skipped: the migrate scenario needs both servers on one database ({} and {})",
+                db("DIRECTUS_DB"),
+                db("DIRECTUS_SECOND_DB")
+            );
+            return;
+        }
         let second = Server::named("SECOND");
         let target = a!(Client::login(&second.url, &second.admin_email, &second.admin_password))
             .expect("admin login on the second server");
