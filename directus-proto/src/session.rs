@@ -256,7 +256,7 @@ impl Session {
     }
 
     /// The retry policy of every call that does not bring its own
-    /// ([`Operation::retry`]), and the seed of its jitter: drivers pass random bits here (this
+    /// ([`Operation::retry`]), and the random bits its jitter starts from: drivers pass them here (this
     /// crate draws no randomness of its own).
     ///
     /// ```

@@ -571,7 +571,7 @@ pub struct Seeded<'a, D: Driver> {
 }
 
 impl<D: Driver> Seeded<'_, D> {
-    /// The ids of the seed rows for which `pick` holds.
+    /// The ids of the seeded rows for which `pick` holds.
     pub fn ids_where(&self, pick: impl Fn(&SeedRow) -> bool) -> BTreeSet<i64> {
         SEED.iter()
             .zip(&self.ids)

@@ -160,7 +160,7 @@ fuzz_target!(|input: Input| {
                         assert_eq!(streaming.content_length(), Some(body.len() as u64));
                     }
                     // A streamed file is not checked: only an attacker who knows the boundary
-                    // (here: the fuzzer, which chose the seed) can add parts through it.
+                    // (here: the fuzzer, which chose the random bits) can add parts through it.
                     let mut next = b"\r\n".to_vec();
                     next.extend_from_slice(&delimiter);
                     if contains(&s.content, &next) {
