@@ -31,9 +31,10 @@ drs_on_exit() {
         printf '\nFAILED (exit %s)\n' "$rc" >&2
         drs_show_log
     fi
-    local name
-    for name in "${DRS_INSTANCES[@]}"; do
-        "$DRS_SERVER" stop "$name" || true
+    local i
+    # Last started first: an instance that shares another's database stops before its owner.
+    for ((i = ${#DRS_INSTANCES[@]} - 1; i >= 0; i--)); do
+        "$DRS_SERVER" stop "${DRS_INSTANCES[i]}" || true
     done
     if [ "$DRS_STARTED_SERVER" = 1 ]; then
         "$DRS_SERVER" stop || true
@@ -85,6 +86,29 @@ drs_postgres_up() {
     drs_say "starting Directus instance '$name' on PostgreSQL (loopback)"
     DIRECTUS_RS_DB=postgres "$DRS_SERVER" start "$name" >/dev/null
     eval "$("$DRS_SERVER" env "$name")"
+}
+
+# drs_cluster_up A B [OWNER]: a horizontally scaled Directus: instance A with a Redis of its own
+# (DIRECTUS_RS_REDIS=1: cache, rate limiter, synchronization and the realtime bus in Redis,
+# WebSockets on) on the PostgreSQL database of the running instance OWNER (DIRECTUS_RS_SHARE), or
+# on a PostgreSQL cluster of its own without OWNER; then, once A answers, instance B sharing A's
+# database, Redis, uploads, SECRET and admin. Exports DIRECTUS_<A>_* and DIRECTUS_<B>_*; both
+# (and A's Redis and cluster) are stopped on exit.
+drs_cluster_up() {
+    local a="$1" b="$2" owner="${3:-}"
+    DRS_INSTANCES+=("$a")
+    if [ -n "$owner" ]; then
+        drs_say "starting Directus instance '$a' with Redis on the PostgreSQL database of '$owner'"
+        DIRECTUS_RS_SHARE="$owner" DIRECTUS_RS_REDIS=1 "$DRS_SERVER" start "$a" >/dev/null
+    else
+        drs_say "starting Directus instance '$a' with Redis on PostgreSQL (loopback)"
+        DIRECTUS_RS_DB=postgres DIRECTUS_RS_REDIS=1 "$DRS_SERVER" start "$a" >/dev/null
+    fi
+    DRS_INSTANCES+=("$b")
+    drs_say "starting Directus instance '$b' beside '$a' (same database, Redis and secret)"
+    DIRECTUS_RS_SHARE="$a" "$DRS_SERVER" start "$b" >/dev/null
+    eval "$("$DRS_SERVER" env "$a")"
+    eval "$("$DRS_SERVER" env "$b")"
 }
 
 # drs_use_instance NAME: point DIRECTUS_URL, DIRECTUS_ADMIN_EMAIL, DIRECTUS_ADMIN_PASSWORD,
