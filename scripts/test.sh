@@ -4,7 +4,8 @@
 # real Directus server on SQLite, and the integration suite once more against Directus on
 # PostgreSQL. Starts (and always stops) throwaway servers: the SQLite one unless DIRECTUS_URL
 # names an existing server (then DIRECTUS_DB=postgres says when that one runs on PostgreSQL);
-# the PostgreSQL one unless DIRECTUS_RS_POSTGRES=0.
+# the PostgreSQL one unless DIRECTUS_RS_POSTGRES=0; then a scaled-out Directus (two instances on
+# that PostgreSQL database and one Redis, tests/tests/scaled.rs alone) unless DIRECTUS_RS_SCALED=0.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -49,6 +50,19 @@ if [ "${DIRECTUS_RS_POSTGRES:-1}" != 0 ]; then
     drs_setup_fixtures
     drs_say "cargo test -p directus-tests (the integration suite again, against $DIRECTUS_URL on PostgreSQL)"
     cargo test -p directus-tests
+fi
+
+if [ "${DIRECTUS_RS_SCALED:-1}" != 0 ]; then
+    # Two instances sharing one PostgreSQL database (the pass above's, else a cluster of their
+    # own) and one Redis; the tests put a round-robin balancer in front (tests/src/balancer.rs).
+    if [ "${DIRECTUS_RS_POSTGRES:-1}" != 0 ]; then
+        drs_cluster_up scale-a scale-b pg
+    else
+        drs_cluster_up scale-a scale-b
+    fi
+    drs_use_instance scale-a
+    drs_say "cargo test -p directus-tests --test scaled (two Directus behind a balancer, one PostgreSQL, Redis)"
+    cargo test -p directus-tests --test scaled
 fi
 
 drs_say "all checks passed"
