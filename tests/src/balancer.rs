@@ -442,3 +442,75 @@ fn pipe(mut from: TcpStream, mut to: TcpStream) {
     let _ = to.shutdown(Shutdown::Both);
     let _ = from.shutdown(Shutdown::Both);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A loopback server that answers every request `200` with its name, counting them.
+    fn backend_named(name: &'static str) -> (String, Arc<AtomicUsize>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let seen = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&seen);
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                if read_head(&mut reader).ok().flatten().is_none() {
+                    continue;
+                }
+                counter.fetch_add(1, Ordering::SeqCst);
+                let mut out = stream;
+                let _ = write!(
+                    out,
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{name}",
+                    name.len()
+                );
+            }
+        });
+        (url, seen)
+    }
+
+    fn get(url: &str) -> Result<String, ureq::Error> {
+        ureq::get(format!("{url}/ping"))
+            .call()?
+            .body_mut()
+            .read_to_string()
+    }
+
+    #[test]
+    fn deals_requests_in_turn_and_fails_those_of_a_backend_that_is_down() {
+        let (a, seen_a) = backend_named("a");
+        let (b, seen_b) = backend_named("b");
+        let balancer = Balancer::start(&[&a, &b]);
+        let answers: Vec<_> = (0..4).map(|_| get(balancer.url()).unwrap()).collect();
+        assert_eq!(answers, ["a", "b", "a", "b"]);
+        assert_eq!(balancer.backends_of("GET", "/ping"), [0, 1, 0, 1]);
+        assert_eq!((balancer.served_by(0), balancer.served_by(1)), (2, 2));
+
+        balancer.down(1, Some(Outage::Refuse));
+        assert_eq!(get(balancer.url()).unwrap(), "a");
+        assert!(get(balancer.url()).is_err(), "dealt to the dead backend");
+        assert_eq!(
+            seen_b.load(Ordering::SeqCst),
+            2,
+            "a refused request is not forwarded"
+        );
+
+        balancer.down(1, Some(Outage::LoseAnswer));
+        assert_eq!(get(balancer.url()).unwrap(), "a");
+        assert!(get(balancer.url()).is_err(), "the answer is lost");
+        assert_eq!(
+            seen_b.load(Ordering::SeqCst),
+            3,
+            "but the request was forwarded"
+        );
+
+        balancer.down(1, None);
+        assert_eq!(get(balancer.url()).unwrap(), "a");
+        assert_eq!(get(balancer.url()).unwrap(), "b");
+        assert_eq!(seen_a.load(Ordering::SeqCst), 5);
+        assert_eq!(balancer.count("GET", "/ping"), 10);
+        assert_eq!(balancer.log().iter().filter(|s| s.failed).count(), 2);
+    }
+}
