@@ -59,6 +59,8 @@
 
 mod caller;
 mod error;
+#[cfg(feature = "realtime")]
+mod relay;
 mod rotation;
 mod routes;
 mod state;
@@ -67,6 +69,8 @@ use std::sync::{Mutex, MutexGuard};
 
 pub use caller::{Admin, Caller, require, session};
 pub use error::WebError;
+#[cfg(feature = "realtime")]
+pub use relay::realtime;
 pub use state::{DirectusWeb, WebBuilder};
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
