@@ -10,12 +10,14 @@ use axum::Router;
 use axum::routing::get;
 use directus_async::Directus;
 use directus_async::axum::{DirectusWeb, realtime, session};
+use directus_proto::realtime::{Backoff, RealtimeConfig};
 use directus_proto::web::CookieSettings;
 use directus_proto::web::relay::RelayConfig;
 use directus_tests::fixtures::{
     NOTES, PRODUCTS, READER_EMAIL, READER_PASSWORD, SECRETS, STATIC_TOKEN,
 };
 use directus_tests::realtime::{self, authority};
+use directus_tests::tcp_proxy::TcpProxy;
 use directus_tests::unique;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
@@ -373,4 +375,34 @@ async fn a_browser_that_does_not_answer_pings_is_closed() {
     };
     assert!(pinged);
     assert_eq!(code, CloseCode::Away);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn when_directus_goes_away_the_browser_is_told_and_closed() {
+    let url = directus_url().await;
+    let proxy = TcpProxy::start(&authority(&url));
+    let upstream = RealtimeConfig::default().backoff(
+        Backoff::default()
+            .initial(Duration::from_millis(10))
+            .max_attempts(Some(1)),
+    );
+    let app = serve(&proxy.url(), RelayConfig::default().upstream(upstream)).await;
+    let bearer = format!("Bearer {STATIC_TOKEN}");
+    let (mut ws, _) = connect(&app, Some(("authorization", &bearer)))
+        .await
+        .unwrap();
+    send(
+        &mut ws,
+        json!({"type": "subscribe", "uid": "n", "collection": NOTES, "event": "delete"}),
+    )
+    .await;
+    assert_eq!(until(&mut ws, &[], with_uid("n")).await["event"], "init");
+    // The network to Directus is cut, and it stays away: one reconnect attempt, refused.
+    drop(proxy);
+    let error = until(&mut ws, &[], |v| v["uid"] == "n" && v["event"] != "delete").await;
+    assert_eq!(error["status"], "error", "{error}");
+    assert_eq!(error["error"]["code"], "BAD_GATEWAY", "{error}");
+    let ended = until(&mut ws, &[], |v| v["uid"] == "n" && v["event"] != "delete").await;
+    assert_eq!(ended["event"], "unsubscribe", "{ended}");
+    assert_eq!(close_code(&mut ws).await, CloseCode::Error);
 }

@@ -211,7 +211,15 @@ where
                 Some(Err(tungstenite::Error::Capacity(_))) => break Some(Close::TOO_LARGE),
                 Some(Err(_)) => break None,
             },
-            Some((key, item)) = events.next() => {
+            next = events.next(), if !events.is_empty() => {
+                let Some((key, item)) = next else {
+                    // The last subscription ended. Directus gone for good (after every
+                    // subscription told its error and its end) ends the browser's socket too.
+                    if upstream.status().finished {
+                        break Some(Close::UPSTREAM_GONE);
+                    }
+                    continue;
+                };
                 let text = match item {
                     Some(event) => relay.event(key, event),
                     None => {
@@ -223,9 +231,6 @@ where
                     && !send(text)
                 {
                     break Some(Close::TOO_SLOW);
-                }
-                if upstream.status().finished {
-                    break Some(Close::UPSTREAM_GONE);
                 }
             }
             () = tokio::time::sleep_until(deadline) => match relay.timer(Instant::now()) {
@@ -245,14 +250,25 @@ where
     drop(events);
     upstream.close();
     if let Some(close) = close {
-        let _ = close_tx.send(close);
+        // After what is queued, unless the queue is why (or is full).
+        let frame = Message::Close(Some(close_frame(close)));
+        if close == Close::TOO_SLOW || queue.try_send(frame).is_err() {
+            let _ = close_tx.send(close);
+        }
     }
     drop(queue);
     let _ = writer.await;
 }
 
-/// Writes the queue to the browser, each write bounded in time; on a close reason, sends the
-/// close frame first (a full queue does not hold it back).
+fn close_frame(close: Close) -> CloseFrame {
+    CloseFrame {
+        code: close.code.into(),
+        reason: close.reason.into(),
+    }
+}
+
+/// Writes the queue to the browser (a close frame in it included), each write bounded in time;
+/// a close reason on `close` goes first (a full queue does not hold it back).
 async fn write<S>(
     mut sink: futures_util::stream::SplitSink<WebSocketStream<S>, Message>,
     mut queued: mpsc::Receiver<Message>,
@@ -265,10 +281,7 @@ async fn write<S>(
         tokio::select! {
             biased;
             reason = &mut close => {
-                let frame = reason.ok().map(|reason| CloseFrame {
-                    code: reason.code.into(),
-                    reason: reason.reason.into(),
-                });
+                let frame = reason.ok().map(close_frame);
                 let _ = tokio::time::timeout(CLOSE_WAIT, sink.send(Message::Close(frame))).await;
                 let _ = tokio::time::timeout(CLOSE_WAIT, sink.close()).await;
                 return;

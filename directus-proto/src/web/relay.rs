@@ -74,7 +74,7 @@ use serde_json::{Map, Value, json};
 
 use super::credentials::jwt_times;
 use crate::error::Error;
-use crate::realtime::{Event, EventKind, RealtimeConfig, Subscribe};
+use crate::realtime::{Backoff, Event, EventKind, RealtimeConfig, Subscribe};
 use crate::{F, Key, Order, Query};
 
 /// The longest `uid` a browser may give a subscription.
@@ -122,7 +122,9 @@ impl Default for RelayConfig {
             heartbeat: Duration::from_secs(30),
             write_timeout: Duration::from_secs(10),
             collections: None,
-            upstream: RealtimeConfig::default(),
+            upstream: RealtimeConfig::default()
+                .buffer(1024)
+                .backoff(Backoff::default().max_attempts(Some(6))),
         }
     }
 }
@@ -276,7 +278,11 @@ impl RelayConfig {
     }
 
     /// The settings of the relay's own socket to Directus (auth mode, path, keepalive,
-    /// reconnect backoff, frame limit, per-subscription buffer).
+    /// reconnect backoff, frame limit, per-subscription buffer). The default is
+    /// [`RealtimeConfig::default`] with 1024 events buffered per subscription and at most six
+    /// reconnect attempts in a row: a Directus that stays away ends the browser's socket with
+    /// [`Close::UPSTREAM_GONE`] (after an error message per subscription) rather than leaving it
+    /// silent.
     ///
     /// ```
     /// # use directus_proto::web::relay::RelayConfig;
