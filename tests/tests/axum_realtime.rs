@@ -324,6 +324,27 @@ async fn unauthenticated_or_plain_requests_are_refused() {
         Err(tungstenite::Error::Http(response)) => assert_eq!(response.status(), 401),
         other => panic!("401 expected, got {:?}", other.map(|(_, r)| r.status())),
     }
+    // Over the app's limit of relayed sockets: 503, until one closes.
+    let app = serve(&url, RelayConfig::default().max_connections(1)).await;
+    let bearer = format!("Bearer {STATIC_TOKEN}");
+    let (mut first, _) = connect(&app, Some(("authorization", &bearer)))
+        .await
+        .unwrap();
+    match connect(&app, Some(("authorization", &bearer))).await {
+        Err(tungstenite::Error::Http(response)) => assert_eq!(response.status(), 503),
+        other => panic!("503 expected, got {:?}", other.map(|(_, r)| r.status())),
+    }
+    first.close(None).await.unwrap();
+    // The slot is free once the app has closed its side (bounded wait).
+    let mut again = None;
+    for _ in 0..100 {
+        if let Ok((ws, _)) = connect(&app, Some(("authorization", &bearer))).await {
+            again = Some(ws);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(again.is_some(), "the slot was never freed");
     // Not an upgrade: 426, even with credentials.
     let response = reqwest::Client::new()
         .get(format!("http://{app}/realtime"))

@@ -2,6 +2,7 @@
 //! own identity. Every decision is [`directus_proto::web::relay`]'s; this module moves frames.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use ::axum::body::Body;
@@ -91,6 +92,13 @@ async fn upgrade(caller: Caller, mut request: Request) -> Result<Response, WebEr
         // Served by something that cannot hand the connection over.
         return Err(WebError::internal());
     }
+    let Ok(slot) = Arc::clone(&caller.web.shared.relay_slots).try_acquire_owned() else {
+        return Err(WebError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "SERVICE_UNAVAILABLE",
+            "Too many realtime connections: try again later.",
+        ));
+    };
     let on_upgrade = hyper::upgrade::on(&mut request);
     let expired = || {
         WebError::new(
@@ -122,6 +130,7 @@ async fn upgrade(caller: Caller, mut request: Request) -> Result<Response, WebEr
     let upstream = caller.web.builder_for_caller().token(access.expose())?;
     let config = caller.web.shared.relay.clone();
     tokio::spawn(async move {
+        let _slot = slot;
         let Ok(upgraded) = on_upgrade.await else {
             return;
         };

@@ -55,6 +55,9 @@ pub(super) struct Shared {
     /// The limits and allow-list of the realtime relay route.
     #[cfg(feature = "realtime")]
     pub(super) relay: web::relay::RelayConfig,
+    /// One permit per relayed browser socket.
+    #[cfg(feature = "realtime")]
+    pub(super) relay_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl fmt::Debug for DirectusWeb {
@@ -241,6 +244,12 @@ impl WebBuilder {
                 rotations: Mutex::new(TokenCache::new(self.cache_capacity, self.rotation_grace)),
                 access: Mutex::new(TokenCache::new(self.cache_capacity, self.access_ttl)),
                 lanes: (0..LANES).map(|_| Arc::default()).collect(),
+                #[cfg(feature = "realtime")]
+                relay_slots: Arc::new(tokio::sync::Semaphore::new(
+                    self.relay
+                        .connection_limit()
+                        .min(tokio::sync::Semaphore::MAX_PERMITS),
+                )),
                 #[cfg(feature = "realtime")]
                 relay: self.relay,
             }),

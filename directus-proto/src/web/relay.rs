@@ -30,7 +30,8 @@
 //!
 //! # Limits
 //!
-//! [`RelayConfig`]: the largest browser message (larger closes the socket with `1009`), the
+//! [`RelayConfig`]: the number of sockets the app relays at once (more are answered `503`),
+//! the largest browser message (larger closes the socket with `1009`), the
 //! number of subscriptions per socket, the queue of messages to the browser (a browser that
 //! falls that far behind is closed with `1008`), the heartbeat (a WebSocket ping after a quiet
 //! period, a close after another one without any frame), and the collections a browser may
@@ -104,6 +105,7 @@ pub const MIN_SESSION: Duration = Duration::from_secs(30);
 /// ```
 #[derive(Clone, Debug)]
 pub struct RelayConfig {
+    max_connections: usize,
     frame_limit: usize,
     max_subscriptions: usize,
     queue: usize,
@@ -116,6 +118,7 @@ pub struct RelayConfig {
 impl Default for RelayConfig {
     fn default() -> Self {
         RelayConfig {
+            max_connections: 1024,
             frame_limit: 64 * 1024,
             max_subscriptions: 16,
             queue: 256,
@@ -130,6 +133,28 @@ impl Default for RelayConfig {
 }
 
 impl RelayConfig {
+    /// How many browser sockets the app relays at once (default 1024; each holds a socket to
+    /// Directus). Over the limit, an upgrade is answered `503`.
+    ///
+    /// ```
+    /// # use directus_proto::web::relay::RelayConfig;
+    /// assert_eq!(RelayConfig::default().max_connections(10).connection_limit(), 10);
+    /// ```
+    pub fn max_connections(mut self, count: usize) -> Self {
+        self.max_connections = count;
+        self
+    }
+
+    /// How many browser sockets the app relays at once.
+    ///
+    /// ```
+    /// # use directus_proto::web::relay::RelayConfig;
+    /// assert_eq!(RelayConfig::default().connection_limit(), 1024);
+    /// ```
+    pub fn connection_limit(&self) -> usize {
+        self.max_connections
+    }
+
     /// The largest message a browser may send, in bytes (default 64 KiB); a larger one closes
     /// its socket with `1009`.
     ///
