@@ -147,7 +147,7 @@ async fn close_code(ws: &mut Browser) -> CloseCode {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_cookie_browser_gets_its_events_and_clear_refusals() {
+async fn a_cookie_browser_gets_its_events() {
     let url = directus_url().await;
     let s = realtime::server();
     let admin = Directus::login(&url, &s.admin_email, &s.admin_password)
@@ -158,10 +158,7 @@ async fn a_cookie_browser_gets_its_events_and_clear_refusals() {
         RelayConfig::default().collections([PRODUCTS, SECRETS]),
     )
     .await;
-    let (access, refresh) = login(&app, READER_EMAIL, READER_PASSWORD).await;
-    let cookies = format!("{ACCESS}={access}; {REFRESH}={refresh}");
-    let (mut ws, _) = connect(&app, Some(("cookie", &cookies))).await.unwrap();
-    let secrets = [authority(&url), access.clone(), refresh.clone()];
+    let (mut ws, secrets) = reader_socket(&app, &url).await;
     let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
 
     let run = unique("relay");
@@ -190,6 +187,34 @@ async fn a_cookie_browser_gets_its_events_and_clear_refusals() {
         event["data"],
         json!([{"id": created["id"], "name": "relayed", "run": run}])
     );
+    send(&mut ws, json!({"type": "unsubscribe", "uid": "p"})).await;
+    let ended = until(&mut ws, &secrets, with_uid("p")).await;
+    assert_eq!(
+        ended,
+        json!({"type": "subscription", "event": "unsubscribe", "uid": "p"})
+    );
+}
+
+/// A reader's socket, opened with its cookies; what no message may tell (Directus' address,
+/// the tokens).
+async fn reader_socket(app: &str, url: &str) -> (Browser, Vec<String>) {
+    let (access, refresh) = login(app, READER_EMAIL, READER_PASSWORD).await;
+    let cookies = format!("{ACCESS}={access}; {REFRESH}={refresh}");
+    let (ws, _) = connect(app, Some(("cookie", &cookies))).await.unwrap();
+    (ws, vec![authority(url), access, refresh])
+}
+
+// The test servers' tokens live 10 s, and so do these sockets: each test is short.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cookie_browser_gets_clear_refusals() {
+    let url = directus_url().await;
+    let app = serve(
+        &url,
+        RelayConfig::default().collections([PRODUCTS, SECRETS]),
+    )
+    .await;
+    let (mut ws, secrets) = reader_socket(&app, &url).await;
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
 
     // Outside the allow-list: refused by the app, Directus is not asked.
     send(
@@ -227,8 +252,9 @@ async fn a_cookie_browser_gets_its_events_and_clear_refusals() {
     assert_eq!(refused["error"]["code"], "INVALID_PAYLOAD");
 
     send(&mut ws, json!({"type": "unsubscribe", "uid": "p"})).await;
-    let ended = until(&mut ws, &secrets, with_uid("p")).await;
-    assert_eq!(ended["event"], "unsubscribe");
+    let unknown = until(&mut ws, &secrets, with_uid("p")).await;
+    assert_eq!(unknown["type"], "unsubscribe", "{unknown}");
+    assert_eq!(unknown["status"], "error", "{unknown}");
     send(&mut ws, json!({"type": "ping"})).await;
     assert_eq!(
         until(&mut ws, &secrets, |_| true).await,
@@ -426,4 +452,37 @@ async fn when_directus_goes_away_the_browser_is_told_and_closed() {
     let ended = until(&mut ws, &[], |v| v["uid"] == "n" && v["event"] != "delete").await;
     assert_eq!(ended["event"], "unsubscribe", "{ended}");
     assert_eq!(close_code(&mut ws).await, CloseCode::Error);
+}
+
+/// The test servers' access tokens live 10 s (`ACCESS_TOKEN_TTL`): a cookie browser's socket
+/// ends with 4401 shortly before its token does, and the next socket refreshes its cookies.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cookie_session_ends_with_4401_and_the_next_socket_refreshes() {
+    let url = directus_url().await;
+    let app = serve(&url, RelayConfig::default()).await;
+    let (access, refresh) = login(&app, READER_EMAIL, READER_PASSWORD).await;
+    let cookies = format!("{ACCESS}={access}; {REFRESH}={refresh}");
+    let (mut ws, _) = connect(&app, Some(("cookie", &cookies))).await.unwrap();
+    let subscribe = json!({"type": "subscribe", "uid": "p", "collection": PRODUCTS,
+                           "query": {"fields": ["id"], "filter": {"run": {"_eq": unique("relay-s")}}}});
+    send(&mut ws, subscribe.clone()).await;
+    assert_eq!(until(&mut ws, &[], with_uid("p")).await["event"], "init");
+    assert_eq!(close_code(&mut ws).await, CloseCode::from(4401));
+
+    // The same cookies again: the access token is (about to be) expired; the upgrade refreshes
+    // and its 101 sets the new cookies.
+    let (mut ws, response) = connect(&app, Some(("cookie", &cookies))).await.unwrap();
+    let set: Vec<&str> = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    assert!(
+        set.iter().any(|c| c.starts_with(&format!("{ACCESS}="))
+            && !c.starts_with(&format!("{ACCESS}={access}"))),
+        "{set:?}"
+    );
+    send(&mut ws, subscribe).await;
+    assert_eq!(until(&mut ws, &[], with_uid("p")).await["event"], "init");
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use ::axum::body::Body;
 use ::axum::extract::Request;
-use ::axum::http::header::{CONNECTION, UPGRADE};
+use ::axum::http::header::{CONNECTION, SET_COOKIE, UPGRADE};
 use ::axum::http::{HeaderValue, StatusCode};
 use ::axum::response::{IntoResponse, Response};
 use directus_proto::realtime::Event;
@@ -108,26 +108,32 @@ async fn upgrade(caller: Caller, mut request: Request) -> Result<Response, WebEr
         )
     };
     let tokens = caller.client.tokens().ok_or_else(expired)?;
-    let can_refresh = tokens.refresh_token.is_some();
-    let mut plan =
-        relay::session_plan(tokens.access_token.expose(), can_refresh, SystemTime::now());
     let mut access = tokens.access_token;
-    if plan == SessionPlan::RefreshFirst {
-        // The caller's own refresh: the session middleware sets the rotated cookies on the
-        // `101` answer and keeps the rotation for requests still carrying the old cookie.
-        caller.client.refresh().await?;
-        access = caller.client.tokens().ok_or_else(expired)?.access_token;
+    let mut plan = relay::session_plan(
+        access.expose(),
+        tokens.refresh_token.is_some(),
+        SystemTime::now(),
+    );
+    let mut cookies = Vec::new();
+    if plan == SessionPlan::RefreshFirst
+        && let Some(refresh) = tokens.refresh_token
+    {
+        // The same single-flight rotation as the session middleware's (concurrent requests of
+        // this browser share it); the `101` answer carries the rotated cookies.
+        let rotated = caller.web.rotate(refresh).await?;
+        cookies = caller.web.shared.cookies.set_cookies(&rotated)?;
+        access = rotated.access_token;
         plan = relay::session_plan(access.expose(), false, SystemTime::now());
     }
     let SessionPlan::Open(session) = plan else {
         return Err(expired());
     };
-    // Credentials Directus refuses are a `401` now, not a socket that fails later (the
-    // answer is kept per token, as for the guards).
-    caller.access().await?;
     // The socket's own client: the caller's access token only, so that the socket never
     // rotates the refresh token the browser holds.
     let upstream = caller.web.builder_for_caller().token(access.expose())?;
+    // Credentials Directus refuses are a `401` now, not a socket that fails later (the
+    // answer is kept per token, as for the guards).
+    caller.web.access(&upstream).await?;
     let config = caller.web.shared.relay.clone();
     tokio::spawn(async move {
         let _slot = slot;
@@ -158,6 +164,9 @@ async fn upgrade(caller: Caller, mut request: Request) -> Result<Response, WebEr
     headers.insert(UPGRADE, HeaderValue::from_static("websocket"));
     if let Ok(accept) = HeaderValue::from_str(&accept) {
         headers.insert("sec-websocket-accept", accept);
+    }
+    for cookie in cookies {
+        headers.append(SET_COOKIE, cookie);
     }
     Ok(response)
 }

@@ -81,11 +81,12 @@ use crate::{F, Key, Order, Query};
 /// The longest `uid` a browser may give a subscription.
 pub const MAX_UID_LEN: usize = 64;
 
-/// How long before its access token expires the relay ends a browser's socket.
+/// How long before its access token expires the relay ends a browser's socket (a tenth of the
+/// token's lifetime when that is shorter).
 pub const SESSION_MARGIN: Duration = Duration::from_secs(5);
 
-/// The shortest session worth opening a socket for: with less left, a caller that can refresh
-/// (cookies) refreshes first.
+/// The shortest session worth opening a socket for (half the token's lifetime when that is
+/// shorter): with less left, a caller that can refresh (cookies) refreshes first.
 pub const MIN_SESSION: Duration = Duration::from_secs(30);
 
 /// The limits and the allow-list of a realtime relay.
@@ -432,6 +433,8 @@ pub enum SessionPlan {
 /// How long a relay may use `access_token` at `now` (the wall clock: JWT times are Unix
 /// times): until [`SESSION_MARGIN`] before its `exp`. With less than [`MIN_SESSION`] left, a
 /// caller that can refresh (`can_refresh`: it came with a refresh cookie) refreshes first.
+/// Both shrink with short-lived tokens (a tenth and a half of the lifetime from `iat` to
+/// `exp`), so that a fresh token is always used as it is.
 ///
 /// ```
 /// use directus_proto::web::relay::{SessionPlan, session_plan};
@@ -440,12 +443,23 @@ pub enum SessionPlan {
 /// assert_eq!(session_plan("drs-static-token", false, SystemTime::now()), SessionPlan::Open(None));
 /// ```
 pub fn session_plan(access_token: &str, can_refresh: bool, now: SystemTime) -> SessionPlan {
-    let Some((_, exp)) = jwt_times(access_token) else {
+    let Some((iat, exp)) = jwt_times(access_token) else {
         return SessionPlan::Open(None);
     };
-    let now = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
-    let usable = Duration::from_secs(exp.saturating_sub(now)).saturating_sub(SESSION_MARGIN);
-    if usable >= MIN_SESSION {
+    let lifetime = Duration::from_secs(exp.saturating_sub(iat.unwrap_or(exp)));
+    let (margin, short) = if lifetime.is_zero() {
+        (SESSION_MARGIN, MIN_SESSION)
+    } else {
+        (
+            SESSION_MARGIN.min(lifetime / 10),
+            MIN_SESSION.min(lifetime / 2),
+        )
+    };
+    // Rounded up: the time left is never overestimated.
+    let since = now.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let now = since.as_secs() + u64::from(since.subsec_nanos() > 0);
+    let usable = Duration::from_secs(exp.saturating_sub(now)).saturating_sub(margin);
+    if !usable.is_zero() && usable >= short {
         SessionPlan::Open(Some(usable))
     } else if can_refresh {
         SessionPlan::RefreshFirst
@@ -1140,7 +1154,11 @@ mod tests {
     }
 
     fn jwt(exp: u64) -> String {
-        let payload = json!({"id": "u", "iat": exp - 900, "exp": exp}).to_string();
+        jwt_lasting(exp, 900)
+    }
+
+    fn jwt_lasting(exp: u64, lifetime: u64) -> String {
+        let payload = json!({"id": "u", "iat": exp - lifetime, "exp": exp}).to_string();
         let mut b64 = String::new();
         let table = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
         for chunk in payload.as_bytes().chunks(3) {
@@ -1174,6 +1192,27 @@ mod tests {
             SessionPlan::Expired
         );
         assert_eq!(session_plan("opaque", false, now), SessionPlan::Open(None));
+        // A 10 s token: a tenth as margin, a fresh one used as it is, refreshed under half.
+        let short = |left: u64| jwt_lasting(1_000_000 + left, 10);
+        assert_eq!(
+            session_plan(&short(10), true, now),
+            SessionPlan::Open(Some(Duration::from_secs(9)))
+        );
+        assert_eq!(
+            session_plan(&short(5), true, now),
+            SessionPlan::RefreshFirst
+        );
+        assert_eq!(
+            session_plan(&short(5), false, now),
+            SessionPlan::Open(Some(Duration::from_secs(4)))
+        );
+        assert_eq!(session_plan(&short(1), false, now), SessionPlan::Expired);
+        // A fraction of a second past a whole second counts as the next one.
+        let later = now + Duration::from_millis(1);
+        assert_eq!(
+            session_plan(&at(900), true, later),
+            SessionPlan::Open(Some(Duration::from_secs(894)))
+        );
     }
 
     #[test]
