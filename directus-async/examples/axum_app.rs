@@ -1,5 +1,7 @@
 //! A web service in front of Directus with axum: log in (form or JSON), log out, a page listing
-//! the caller's items (as the caller: Directus' permissions apply), and an admin-only route.
+//! the caller's items (as the caller: Directus' permissions apply), an admin-only route, and
+//! `/realtime`, a WebSocket that relays the caller's subscriptions (Directus needs
+//! `WEBSOCKETS_ENABLED=true`).
 //! Browsers keep their tokens in HttpOnly cookies, rotated through `Set-Cookie`; API clients
 //! send `Authorization: Bearer <token>`.
 //!
@@ -7,11 +9,19 @@
 //! login, used to read role names) and APP_ADDR (default 127.0.0.1:3000).
 //!
 //! ```text
-//! cargo run -p directus-async --example axum_app --features axum
+//! cargo run -p directus-async --example axum_app --features axum,realtime
 //! curl -i -c jar -d 'email=drs-reader@example.com&password=drs-reader-password-1' localhost:3000/login
 //! curl -b jar localhost:3000/items/drs_products
 //! curl -b jar localhost:3000/admin        # 403 for the reader
 //! curl -b jar -X POST localhost:3000/logout
+//! ```
+//!
+//! In the browser's console after logging in on http://127.0.0.1:3000/:
+//!
+//! ```text
+//! ws = new WebSocket("ws://127.0.0.1:3000/realtime");
+//! ws.onmessage = (m) => console.log(m.data);
+//! ws.onopen = () => ws.send(JSON.stringify({type: "subscribe", uid: "p", collection: "drs_products"}));
 //! ```
 
 use axum::extract::Path;
@@ -19,8 +29,9 @@ use axum::response::Html;
 use axum::routing::get;
 use axum::{Json, Router};
 use directus_async::Directus;
-use directus_async::axum::{Admin, Caller, DirectusWeb, WebError, session};
+use directus_async::axum::{Admin, Caller, DirectusWeb, WebError, realtime, session};
 use directus_proto::web::CookieSettings;
+use directus_proto::web::relay::RelayConfig;
 use serde_json::{Value, json};
 
 mod common;
@@ -69,12 +80,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         // Plain HTTP on localhost: no `Secure` cookies. Keep it on behind HTTPS.
         .cookies(CookieSettings::default().secure(false))
         .service(service)
+        // The relay carries subscriptions to these collections only.
+        .realtime(RelayConfig::default().collections(["drs_products"]))
         .build()?;
     let app = Router::new()
         .route("/", get(|| async { Html(LOGIN_PAGE) }))
         .route("/me", get(me))
         .route("/items/{collection}", get(items))
         .route("/admin", get(admin))
+        .route("/realtime", get(realtime))
         .merge(web.auth_routes())
         .layer(axum::middleware::from_fn_with_state(web, session));
     let listener = tokio::net::TcpListener::bind(&addr).await?;

@@ -20,6 +20,7 @@
 pub mod access;
 mod cookies;
 mod credentials;
+pub mod relay;
 mod token_cache;
 
 pub use access::{Access, Requirement, RoleRef, my_access_globals, role_names};
@@ -68,6 +69,12 @@ pub fn error_body(code: &str, message: &str) -> Vec<u8> {
 /// assert!(!String::from_utf8(body).unwrap().contains("10.0.0.7"));
 /// ```
 pub fn error_answer(error: &Error) -> (StatusCode, Vec<u8>) {
+    let (status, code, message) = error_parts(error);
+    (status, error_body(&code, &message))
+}
+
+/// The status, code and message [`error_answer`] tells for `error`.
+pub(crate) fn error_parts(error: &Error) -> (StatusCode, String, String) {
     let (status, code, message): (StatusCode, &str, &str) = match error {
         Error::Api(api) => {
             let status = if api.status().is_client_error() || api.status().is_server_error() {
@@ -79,7 +86,7 @@ pub fn error_answer(error: &Error) -> (StatusCode, Vec<u8>) {
                 "" => status.canonical_reason().unwrap_or("error"),
                 message => message,
             };
-            return (status, error_body(api.code().as_str(), message));
+            return (status, api.code().as_str().to_owned(), message.to_owned());
         }
         Error::Transport(err) if err.kind() == TransportErrorKind::Timeout => (
             StatusCode::GATEWAY_TIMEOUT,
@@ -107,5 +114,5 @@ pub fn error_answer(error: &Error) -> (StatusCode, Vec<u8>) {
             "The request could not be turned into a Directus request.",
         ),
     };
-    (status, error_body(code, message))
+    (status, code.to_owned(), message.to_owned())
 }

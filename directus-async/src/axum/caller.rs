@@ -94,8 +94,8 @@ pub async fn session(State(web): State<DirectusWeb>, mut request: Request, next:
 /// ```
 #[derive(Clone)]
 pub struct Caller {
-    client: Directus,
-    web: DirectusWeb,
+    pub(super) client: Directus,
+    pub(super) web: DirectusWeb,
 }
 
 impl fmt::Debug for Caller {

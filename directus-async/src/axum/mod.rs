@@ -15,6 +15,9 @@
 //!   transport failures are `502`/`504`, and nothing secret or internal is told.
 //! - [`DirectusWeb::auth_routes`]: `POST /login` (form or JSON in, cookies out) and
 //!   `POST /logout` (revokes the refresh token, clears the cookies).
+//! - `realtime` (with feature `realtime`): a WebSocket route that relays the caller's
+//!   subscriptions to Directus on the caller's identity, without exposing Directus; the browser's
+//!   protocol, limits and close codes are [`directus_proto::web::relay`]'s.
 //!
 //! ```no_run
 //! use axum::{Router, routing::get};
@@ -59,6 +62,8 @@
 
 mod caller;
 mod error;
+#[cfg(feature = "realtime")]
+mod relay;
 mod rotation;
 mod routes;
 mod state;
@@ -67,6 +72,8 @@ use std::sync::{Mutex, MutexGuard};
 
 pub use caller::{Admin, Caller, require, session};
 pub use error::WebError;
+#[cfg(feature = "realtime")]
+pub use relay::realtime;
 pub use state::{DirectusWeb, WebBuilder};
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {

@@ -52,6 +52,12 @@ pub(super) struct Shared {
     /// Access token's digest → what the caller may do.
     pub(super) access: Mutex<TokenCache<Arc<Access>>>,
     pub(super) lanes: Vec<Arc<tokio::sync::Mutex<()>>>,
+    /// The limits and allow-list of the realtime relay route.
+    #[cfg(feature = "realtime")]
+    pub(super) relay: web::relay::RelayConfig,
+    /// One permit per relayed browser socket.
+    #[cfg(feature = "realtime")]
+    pub(super) relay_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl fmt::Debug for DirectusWeb {
@@ -93,6 +99,8 @@ pub struct WebBuilder {
     access_ttl: Duration,
     rotation_grace: Duration,
     cache_capacity: usize,
+    #[cfg(feature = "realtime")]
+    relay: web::relay::RelayConfig,
 }
 
 impl WebBuilder {
@@ -192,6 +200,22 @@ impl WebBuilder {
         self
     }
 
+    /// The limits and the collection allow-list of the realtime relay route
+    /// ([`realtime`](super::realtime); feature `realtime`). Default: any collection but
+    /// Directus' system collections, 16 subscriptions per socket, 64 KiB messages.
+    ///
+    /// ```
+    /// # use directus_async::axum::DirectusWeb;
+    /// use directus_proto::web::relay::RelayConfig;
+    /// let _ = DirectusWeb::builder("http://127.0.0.1:8055")
+    ///     .realtime(RelayConfig::default().collections(["posts"]).max_subscriptions(4));
+    /// ```
+    #[cfg(feature = "realtime")]
+    pub fn realtime(mut self, config: web::relay::RelayConfig) -> Self {
+        self.relay = config;
+        self
+    }
+
     /// The state.
     ///
     /// ```
@@ -220,6 +244,14 @@ impl WebBuilder {
                 rotations: Mutex::new(TokenCache::new(self.cache_capacity, self.rotation_grace)),
                 access: Mutex::new(TokenCache::new(self.cache_capacity, self.access_ttl)),
                 lanes: (0..LANES).map(|_| Arc::default()).collect(),
+                #[cfg(feature = "realtime")]
+                relay_slots: Arc::new(tokio::sync::Semaphore::new(
+                    self.relay
+                        .connection_limit()
+                        .min(tokio::sync::Semaphore::MAX_PERMITS),
+                )),
+                #[cfg(feature = "realtime")]
+                relay: self.relay,
             }),
         })
     }
@@ -243,6 +275,8 @@ impl DirectusWeb {
             access_ttl: Duration::from_secs(30),
             rotation_grace: Duration::from_secs(10),
             cache_capacity: 4096,
+            #[cfg(feature = "realtime")]
+            relay: web::relay::RelayConfig::default(),
         }
     }
 

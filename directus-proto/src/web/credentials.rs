@@ -196,7 +196,7 @@ struct Claims {
 
 /// The `iat` and `exp` claims of a JWT, read without checking its signature (the server
 /// checks it; this only decides when to refresh first).
-fn jwt_times(token: &str) -> Option<(Option<u64>, u64)> {
+pub(crate) fn jwt_times(token: &str) -> Option<(Option<u64>, u64)> {
     let mut parts = token.split('.');
     let (_, payload, _) = (parts.next()?, parts.next()?, parts.next()?);
     if parts.next().is_some() {
