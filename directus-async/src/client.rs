@@ -609,13 +609,14 @@ impl Directus {
 
 impl Inner {
     async fn drive<E: Exchange>(self: &Arc<Self>, exchange: E) -> crate::Result<E::Output> {
-        self.drive_with(exchange, |request| self.http.send(request, &self.config))
+        self.drive_with(exchange, |request, config| self.http.send(request, &config))
             .await
     }
 
     /// Runs an exchange, sending its requests with `send` (the plain transport, or one that
     /// streams a body in or out). A transport failure goes back to the exchange, which retries
-    /// it by its policy (reads only) or ends with it.
+    /// it by its policy (reads only) or ends with it. `send` gets the configuration bounded by
+    /// what is left of the call's own timeout, if it has one.
     pub(crate) async fn drive_with<E, F, Fut>(
         self: &Arc<Self>,
         mut exchange: E,
@@ -623,17 +624,20 @@ impl Inner {
     ) -> crate::Result<E::Output>
     where
         E: Exchange,
-        F: FnMut(http::Request<directus_proto::Body>) -> Fut,
+        F: FnMut(http::Request<directus_proto::Body>, Config) -> Fut,
         Fut: Future<Output = crate::Result<http::Response<Vec<u8>>>>,
     {
         let mut step = exchange.step(None, Instant::now())?;
         loop {
             step = match step {
-                Step::Send(request) => match send(request).await {
-                    Ok(answer) => exchange.step(Some(answer), Instant::now())?,
-                    Err(Error::Transport(err)) => exchange.failed(err, Instant::now())?,
-                    Err(other) => return Err(other),
-                },
+                Step::Send(request) => {
+                    let config = self.config.within(exchange.deadline(), Instant::now())?;
+                    match send(request, config).await {
+                        Ok(answer) => exchange.step(Some(answer), Instant::now())?,
+                        Err(Error::Transport(err)) => exchange.failed(err, Instant::now())?,
+                        Err(other) => return Err(other),
+                    }
+                }
                 Step::Refresh(seen) => {
                     Inner::refresh_after(self, seen).await?;
                     exchange.step(None, Instant::now())?

@@ -298,7 +298,7 @@ impl<'a> Files<'a> {
         let inner = self.client.inner();
         let call = inner.session.call(op);
         inner
-            .drive_with(call, |mut request| {
+            .drive_with(call, |mut request, config| {
                 // The content can be read once: a second send (after a refused token) says so.
                 let content = content.take();
                 async move {
@@ -313,7 +313,7 @@ impl<'a> Files<'a> {
                             .headers_mut()
                             .insert(header::CONTENT_LENGTH, HeaderValue::from(total));
                     }
-                    inner.http.send_streaming(request, content, &inner.config).await
+                    inner.http.send_streaming(request, content, &config).await
                 }
             })
             .await
@@ -500,10 +500,10 @@ impl<'a> Files<'a> {
         let inner = self.client.inner();
         let call = inner.session.call(op);
         inner
-            .drive_with(call, |request| {
+            .drive_with(call, |request, config| {
                 let opened = &opened;
                 async move {
-                    let response = inner.http.open(request, &inner.config).await?;
+                    let response = inner.http.open(request, &config).await?;
                     let (parts, body) = response.into_parts();
                     let head_only = http::Response::from_parts(parts, Vec::new());
                     match assets::asset_head(&head_only) {
@@ -515,8 +515,7 @@ impl<'a> Files<'a> {
                         // An error answer: read it whole (within the body limit and the
                         // timeout) and let the call decide.
                         None => {
-                            let bytes =
-                                crate::transport::collect_limited(body, &inner.config).await?;
+                            let bytes = crate::transport::collect_limited(body, &config).await?;
                             let (parts, _) = head_only.into_parts();
                             Ok(http::Response::from_parts(parts, bytes))
                         }

@@ -408,23 +408,25 @@ impl Directus {
     }
 
     fn drive<E: Exchange>(&self, exchange: E) -> crate::Result<E::Output> {
-        self.drive_with(exchange, |request| self.inner.transport.send(request))
+        self.drive_with(exchange, |transport, request| transport.send(request))
     }
 
     /// Runs an exchange, sending its requests with `send` (the plain transport, or one that
     /// streams a body in or out). A transport failure goes back to the exchange, which retries
-    /// it by its policy (reads only) or ends with it.
+    /// it by its policy (reads only) or ends with it. `send` gets the transport bounded by
+    /// what is left of the call's own timeout, if it has one.
     pub(crate) fn drive_with<E: Exchange>(
         &self,
         mut exchange: E,
         mut send: impl FnMut(
+            &Transport,
             http::Request<directus_proto::Body>,
         ) -> crate::Result<http::Response<Vec<u8>>>,
     ) -> crate::Result<E::Output> {
         let mut step = exchange.step(None, Instant::now())?;
         loop {
             step = match step {
-                Step::Send(request) => match send(request) {
+                Step::Send(request) => match self.attempt(&exchange, request, &mut send) {
                     Ok(answer) => exchange.step(Some(answer), Instant::now())?,
                     Err(Error::Transport(err)) => exchange.failed(err, Instant::now())?,
                     Err(other) => return Err(other),
@@ -438,6 +440,26 @@ impl Directus {
                     exchange.step(None, Instant::now())?
                 }
                 Step::Done(value) => return Ok(value),
+            }
+        }
+    }
+
+    /// One attempt, within what is left of the exchange's deadline.
+    fn attempt<E: Exchange>(
+        &self,
+        exchange: &E,
+        request: http::Request<directus_proto::Body>,
+        send: &mut impl FnMut(
+            &Transport,
+            http::Request<directus_proto::Body>,
+        ) -> crate::Result<http::Response<Vec<u8>>>,
+    ) -> crate::Result<http::Response<Vec<u8>>> {
+        let transport = &self.inner.transport;
+        match exchange.deadline() {
+            None => send(transport, request),
+            deadline => {
+                let config = transport.config().within(deadline, Instant::now())?;
+                send(&transport.with_config(config), request)
             }
         }
     }

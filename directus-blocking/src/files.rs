@@ -342,7 +342,7 @@ impl<'a> Files<'a> {
         let total = body.content_length();
         let mut content = Some(content);
         let call = self.client.session_state().call(op);
-        self.client.drive_with(call, |mut request| {
+        self.client.drive_with(call, |transport, mut request| {
             // The content can be read once: a second send (after a refused token) says so.
             let content = content.take().ok_or_else(|| {
                 Error::InvalidInput(
@@ -360,7 +360,7 @@ impl<'a> Files<'a> {
                 progress: Progress { done: 0, total },
                 callback: self.progress.as_ref(),
             };
-            self.client.transport().send_reader(request, &mut reader)
+            transport.send_reader(request, &mut reader)
         })
     }
 
@@ -523,8 +523,8 @@ impl<'a> Files<'a> {
     fn stream_into(&self, op: Operation<Vec<u8>>, writer: impl Write) -> crate::Result<AssetHead> {
         let mut opened = None;
         let call = self.client.session_state().call(op);
-        self.client.drive_with(call, |request| {
-            let response = self.client.transport().open_stream(request)?;
+        self.client.drive_with(call, |transport, request| {
+            let response = transport.open_stream(request)?;
             match assets::asset_head(&response) {
                 Some(head) => {
                     // A success: keep the unread body for after the call, and answer its head.
@@ -533,7 +533,7 @@ impl<'a> Files<'a> {
                     Ok(http::Response::from_parts(parts, Vec::new()))
                 }
                 // An error answer: read it whole and let the call decide (refresh, or error).
-                None => self.client.transport().read_answer(response),
+                None => transport.read_answer(response),
             }
         })?;
         let (head, body) =

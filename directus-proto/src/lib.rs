@@ -40,6 +40,7 @@ pub mod assets;
 pub mod auth;
 mod body;
 mod cache;
+pub mod call_options;
 mod collection;
 mod config;
 pub mod error;
@@ -76,6 +77,7 @@ pub use assets::AssetTransform;
 pub use auth::{Credentials, Secret};
 pub use body::Body;
 pub use cache::CacheConfig;
+pub use call_options::CallOptions;
 pub use collection::{CollectionRef, Key};
 pub use config::Config;
 pub use error::{

@@ -109,6 +109,27 @@ pub trait Exchange {
         let _ = now;
         Err(Error::Transport(error))
     }
+
+    /// When the whole exchange must be over (a call's own timeout,
+    /// [`Operation::timeout`]), if ever. Drivers bound each attempt by what is left of it
+    /// ([`Config::within`](crate::Config::within)).
+    ///
+    /// ```
+    /// use directus_proto::{BaseUrl, Exchange, Operation, Session, response};
+    /// use std::time::{Duration, Instant};
+    ///
+    /// let base = BaseUrl::parse("http://127.0.0.1:8055").unwrap();
+    /// let session = Session::new(base.clone(), None).unwrap();
+    /// let op = Operation::<()>::get(&base, "/server/ping", response::empty).unwrap()
+    ///     .timeout(Duration::from_secs(5));
+    /// let mut call = session.call(op);
+    /// let now = Instant::now();
+    /// call.step(None, now).unwrap();
+    /// assert_eq!(call.deadline(), Some(now + Duration::from_secs(5)));
+    /// ```
+    fn deadline(&self) -> Option<Instant> {
+        None
+    }
 }
 
 struct AuthState {
@@ -498,6 +519,7 @@ impl Session {
             policy,
             retries: 0,
             started: None,
+            deadline: None,
             sent_with: None,
             cache_key: None,
             header: None,
@@ -650,6 +672,8 @@ pub struct Call<'s, T> {
     retries: u32,
     /// When the first attempt was made (the deadline counts from it).
     started: Option<Instant>,
+    /// The call's own timeout as an instant, fixed at its first step.
+    deadline: Option<Instant>,
     sent_with: Option<Generation>,
     cache_key: Option<String>,
     header: Option<HeaderValue>,
@@ -683,6 +707,12 @@ impl<T> Exchange for Call<'_, T> {
         response: Option<Response<Vec<u8>>>,
         now: Instant,
     ) -> Result<Step<T>, Error> {
+        if self.deadline.is_none()
+            && let Some(timeout) = self.operation.timeout_duration()
+        {
+            // A timeout past what the clock holds is no timeout.
+            self.deadline = now.checked_add(timeout);
+        }
         if let Some(response) = response {
             let sent_with = self.sent_with.take();
             if response.status().is_redirection()
@@ -753,6 +783,10 @@ impl<T> Exchange for Call<'_, T> {
         let delay = self.policy.delay(self.retries, self.session.random());
         self.retry(delay, now, || error.to_string())
     }
+
+    fn deadline(&self) -> Option<Instant> {
+        self.deadline
+    }
 }
 
 impl<T> Call<'_, T> {
@@ -814,6 +848,19 @@ impl<T> Call<'_, T> {
                     ),
                 )));
             }
+        }
+        if let Some(ends) = self.deadline
+            && now.checked_add(delay).is_none_or(|at| at >= ends)
+        {
+            return Err(Error::Transport(TransportError::new(
+                TransportErrorKind::Timeout,
+                format!(
+                    "the call's timeout of {:?} leaves no time for attempt {} ({})",
+                    self.operation.timeout_duration().unwrap_or_default(),
+                    self.retries.saturating_add(2),
+                    last()
+                ),
+            )));
         }
         self.retries += 1;
         if delay.is_zero() {
