@@ -74,6 +74,7 @@ pub struct Builder {
     config: Config,
     retry: RetryPolicy,
     on_tokens: Option<OnTokens>,
+    hooks: Vec<Arc<dyn directus_proto::hooks::Hook>>,
 }
 
 impl std::fmt::Debug for Builder {
@@ -82,6 +83,7 @@ impl std::fmt::Debug for Builder {
             .field("url", &self.url)
             .field("config", &self.config)
             .field("on_tokens", &self.on_tokens.is_some())
+            .field("hooks", &self.hooks.len())
             .finish_non_exhaustive()
     }
 }
@@ -136,6 +138,34 @@ impl Builder {
         self
     }
 
+    /// Adds a [`Hook`](directus_proto::hooks::Hook) run before each request the client's
+    /// calls send and after each answer: it can add headers (a request id, a `traceparent`)
+    /// and observe status and timing, never the token, cookies or bodies unless it says so.
+    /// Several hooks run in registration order before a request and in reverse order after
+    /// it (see [`directus_proto::hooks`]).
+    ///
+    /// ```
+    /// # use directus_async::Directus;
+    /// use directus_proto::hooks;
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    ///
+    /// let next = AtomicU64::new(1);
+    /// let client = Directus::builder("http://127.0.0.1:8055")
+    ///     .hook(hooks::on_request(move |request| {
+    ///         let id = next.fetch_add(1, Ordering::Relaxed);
+    ///         request.insert_header("x-request-id", &format!("req-{id}")).unwrap();
+    ///     }))
+    ///     .hook(hooks::on_response(|answer| {
+    ///         eprintln!("{} {} -> {:?} in {:?}", answer.method(), answer.path(), answer.status(), answer.elapsed());
+    ///     }))
+    ///     .token("t")
+    ///     .unwrap();
+    /// ```
+    pub fn hook(mut self, hook: impl directus_proto::hooks::Hook + 'static) -> Self {
+        self.hooks.push(Arc::new(hook));
+        self
+    }
+
     /// A client with these credentials, not yet authenticated: email-and-password
     /// credentials log in on the first call.
     ///
@@ -186,6 +216,9 @@ impl Builder {
         };
         if let Some(hook) = self.on_tokens {
             session.on_tokens(move |tokens| hook(tokens));
+        }
+        for hook in self.hooks {
+            session.add_shared_hook(hook);
         }
         Ok(Directus {
             inner: Arc::new(Inner {
@@ -312,6 +345,7 @@ impl Directus {
             config: Config::default(),
             retry: RetryPolicy::default(),
             on_tokens: None,
+            hooks: Vec::new(),
         }
     }
 

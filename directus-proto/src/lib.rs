@@ -48,6 +48,7 @@ pub mod files;
 pub mod filter;
 pub mod flows;
 pub mod graphql;
+pub mod hooks;
 pub mod items;
 pub mod json;
 pub mod lenient;

@@ -37,6 +37,7 @@ use http::{HeaderValue, Request, Response, StatusCode};
 use crate::auth::{self, Credentials, Secret, Tokens};
 use crate::cache::{Cache, CacheConfig};
 use crate::error::{ApiError, Error, ErrorCode, TransportError, TransportErrorKind};
+use crate::hooks::{Answered, Hook, Hooks, Outcome};
 use crate::operation::Operation;
 use crate::redirect::{self, Hop, MAX_REDIRECTS};
 use crate::retry::{Failure, Jitter, RetryPolicy};
@@ -218,6 +219,7 @@ pub struct Session {
     cache: Mutex<Option<Cache>>,
     retry: Mutex<(RetryPolicy, Jitter)>,
     on_tokens: Mutex<Option<OnTokens>>,
+    hooks: Mutex<Hooks>,
 }
 
 impl std::fmt::Debug for Session {
@@ -273,7 +275,44 @@ impl Session {
             cache: Mutex::new(None),
             retry: Mutex::new((RetryPolicy::default(), Jitter::new(0))),
             on_tokens: Mutex::new(None),
+            hooks: Mutex::new(Hooks::default()),
         })
+    }
+
+    /// Registers a [`Hook`] run around every request of this session's calls, after those
+    /// registered before it (see [`hooks`](crate::hooks) for the order and what a hook sees).
+    ///
+    /// ```
+    /// use directus_proto::{BaseUrl, Exchange, Operation, Session, Step, hooks, response};
+    /// use std::time::Instant;
+    ///
+    /// let base = BaseUrl::parse("http://127.0.0.1:8055").unwrap();
+    /// let session = Session::new(base.clone(), None).unwrap();
+    /// session.add_hook(hooks::on_request(|request| {
+    ///     request.insert_header("x-request-id", "r-1").unwrap();
+    /// }));
+    /// let mut call = session.call(Operation::<()>::get(&base, "/server/ping", response::empty).unwrap());
+    /// let Step::Send(request) = call.step(None, Instant::now()).unwrap() else { panic!() };
+    /// assert_eq!(request.headers()["x-request-id"], "r-1");
+    /// ```
+    pub fn add_hook(&self, hook: impl Hook + 'static) {
+        self.add_shared_hook(Arc::new(hook));
+    }
+
+    /// [`add_hook`](Session::add_hook) for a hook shared with other sessions.
+    ///
+    /// ```
+    /// use directus_proto::{BaseUrl, Session, hooks::{self, Hook}};
+    /// use std::sync::Arc;
+    ///
+    /// let hook: Arc<dyn Hook> = Arc::new(hooks::on_response(|answer| println!("{:?}", answer.status())));
+    /// let base = BaseUrl::parse("http://127.0.0.1:8055").unwrap();
+    /// Session::new(base.clone(), None).unwrap().add_shared_hook(hook.clone());
+    /// Session::new(base, None).unwrap().add_shared_hook(hook);
+    /// ```
+    pub fn add_shared_hook(&self, hook: Arc<dyn Hook>) {
+        let mut hooks = self.hooks.lock().unwrap_or_else(|p| p.into_inner());
+        *hooks = hooks.with(hook);
     }
 
     /// The retry policy of every call that does not bring its own
@@ -525,6 +564,9 @@ impl Session {
             header: None,
             redirects: 0,
             hop: None,
+            hooks: self.hooks.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+            attempt: 0,
+            in_flight: None,
         }
     }
 
@@ -681,6 +723,21 @@ pub struct Call<'s, T> {
     redirects: u8,
     /// Where the last redirect pointed: the request now goes there.
     hop: Option<Hop>,
+    /// The session's hooks when the call began.
+    hooks: Hooks,
+    /// How many requests the call sent.
+    attempt: u32,
+    /// The request on the wire, for the hooks' `after` (only kept when there are hooks).
+    in_flight: Option<InFlight>,
+}
+
+/// What the hooks' `after` needs of the request on the wire.
+#[derive(Debug)]
+struct InFlight {
+    method: http::Method,
+    uri: http::Uri,
+    bytes_out: usize,
+    at: Instant,
 }
 
 /// The `Retry-After` of an answer, in seconds (a date is not read).
@@ -714,6 +771,7 @@ impl<T> Exchange for Call<'_, T> {
             self.deadline = now.checked_add(timeout);
         }
         if let Some(response) = response {
+            self.answered(Outcome::Answer(&response), now);
             let sent_with = self.sent_with.take();
             if response.status().is_redirection()
                 && self.redirects < MAX_REDIRECTS
@@ -723,7 +781,7 @@ impl<T> Exchange for Call<'_, T> {
                 self.redirects += 1;
                 self.sent_with = sent_with.filter(|_| hop.keep_authorization);
                 self.hop = Some(hop);
-                return Ok(Step::Send(self.outgoing()));
+                return Ok(self.send(now));
             }
             if let Some(generation) = sent_with
                 && !self.repeated
@@ -773,10 +831,11 @@ impl<T> Exchange for Call<'_, T> {
         }
         self.header = header;
         self.started.get_or_insert(now);
-        Ok(Step::Send(self.outgoing()))
+        Ok(self.send(now))
     }
 
     fn failed(&mut self, error: TransportError, now: Instant) -> Result<Step<T>, Error> {
+        self.answered(Outcome::Failed(error.kind()), now);
         if error.kind() == TransportErrorKind::BodyTooLarge || !self.may_retry(Failure::Transport) {
             return Err(Error::Transport(error));
         }
@@ -864,7 +923,7 @@ impl<T> Call<'_, T> {
         }
         self.retries += 1;
         if delay.is_zero() {
-            Ok(Step::Send(self.outgoing()))
+            Ok(self.send(now))
         } else {
             Ok(Step::Wait(delay))
         }
@@ -872,6 +931,37 @@ impl<T> Call<'_, T> {
 
     /// The request to send: the operation's, with the token, at the redirect's target when one
     /// was followed (without the token when that is another origin).
+    /// The next request, through the hooks' `before`.
+    fn send(&mut self, now: Instant) -> Step<T> {
+        let mut request = self.outgoing();
+        self.attempt = self.attempt.saturating_add(1);
+        if !self.hooks.is_empty() {
+            self.hooks.before(&mut request, self.attempt);
+            self.in_flight = Some(InFlight {
+                method: request.method().clone(),
+                uri: request.uri().clone(),
+                bytes_out: request.body().len(),
+                at: now,
+            });
+        }
+        Step::Send(request)
+    }
+
+    /// The hooks' `after`, for the request in flight.
+    fn answered(&mut self, outcome: Outcome<'_>, now: Instant) {
+        if let Some(sent) = self.in_flight.take() {
+            self.hooks.after(Answered {
+                method: &sent.method,
+                uri: &sent.uri,
+                attempt: self.attempt,
+                outcome,
+                elapsed: now.saturating_duration_since(sent.at),
+                bytes_out: sent.bytes_out,
+                secrets: false,
+            });
+        }
+    }
+
     fn outgoing(&self) -> Request<Body> {
         match &self.hop {
             None => self.operation.to_request(self.header.as_ref()),
