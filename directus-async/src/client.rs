@@ -661,28 +661,37 @@ impl Inner {
         F: FnMut(http::Request<directus_proto::Body>, Config) -> Fut,
         Fut: Future<Output = crate::Result<http::Response<Vec<u8>>>>,
     {
-        let mut step = exchange.step(None, Instant::now())?;
-        loop {
-            step = match step {
-                Step::Send(request) => {
-                    let config = self.config.within(exchange.deadline(), Instant::now())?;
-                    match send(request, config).await {
-                        Ok(answer) => exchange.step(Some(answer), Instant::now())?,
-                        Err(Error::Transport(err)) => exchange.failed(err, Instant::now())?,
-                        Err(other) => return Err(other),
+        #[cfg(feature = "tracing")]
+        let span = exchange.span().cloned();
+        let run = async move {
+            let mut step = exchange.step(None, Instant::now())?;
+            loop {
+                step = match step {
+                    Step::Send(request) => {
+                        let config = self.config.within(exchange.deadline(), Instant::now())?;
+                        match send(request, config).await {
+                            Ok(answer) => exchange.step(Some(answer), Instant::now())?,
+                            Err(Error::Transport(err)) => exchange.failed(err, Instant::now())?,
+                            Err(other) => return Err(other),
+                        }
                     }
+                    Step::Refresh(seen) => {
+                        Inner::refresh_after(self, seen).await?;
+                        exchange.step(None, Instant::now())?
+                    }
+                    Step::Wait(delay) => {
+                        crate::timer::sleep(delay).await;
+                        exchange.step(None, Instant::now())?
+                    }
+                    Step::Done(value) => return Ok(value),
                 }
-                Step::Refresh(seen) => {
-                    Inner::refresh_after(self, seen).await?;
-                    exchange.step(None, Instant::now())?
-                }
-                Step::Wait(delay) => {
-                    crate::timer::sleep(delay).await;
-                    exchange.step(None, Instant::now())?
-                }
-                Step::Done(value) => return Ok(value),
             }
+        };
+        #[cfg(feature = "tracing")]
+        if let Some(span) = span {
+            return tracing::Instrument::instrument(run, span).await;
         }
+        run.await
     }
 
     /// Single flight: the first caller refreshes, the others wait on the lane and find the
@@ -702,6 +711,9 @@ impl Inner {
         };
         #[cfg(feature = "tokio")]
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            // The refresh's events belong to the call that started it.
+            #[cfg(feature = "tracing")]
+            let refresh = tracing::Instrument::in_current_span(refresh);
             let task = runtime.spawn(refresh);
             return Box::pin(async move {
                 task.await.unwrap_or_else(|err| {

@@ -457,6 +457,10 @@ impl Directus {
             http::Request<directus_proto::Body>,
         ) -> crate::Result<http::Response<Vec<u8>>>,
     ) -> crate::Result<E::Output> {
+        #[cfg(feature = "tracing")]
+        let span = exchange.span().cloned();
+        #[cfg(feature = "tracing")]
+        let _entered = span.as_ref().map(|span| span.enter());
         let mut step = exchange.step(None, Instant::now())?;
         loop {
             step = match step {

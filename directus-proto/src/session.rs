@@ -29,6 +29,7 @@
 //! saw; the driver takes its refresh lock (one per session) and asks [`Session::refresh`], which
 //! answers `None` when another caller refreshed since, so the waiters reuse its tokens.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -41,6 +42,7 @@ use crate::hooks::{Answered, Hook, Hooks, Outcome};
 use crate::operation::Operation;
 use crate::redirect::{self, Hop, MAX_REDIRECTS};
 use crate::retry::{Failure, Jitter, RetryPolicy};
+use crate::trace::{self, CallSpan};
 use crate::{BaseUrl, Body};
 
 /// The longest margin before expiry at which a session refreshes ahead of time.
@@ -131,6 +133,48 @@ pub trait Exchange {
     fn deadline(&self) -> Option<Instant> {
         None
     }
+
+    /// The exchange's trace span, which drivers enter while they run it (with the `tracing`
+    /// feature; see [`trace`]).
+    ///
+    /// ```
+    /// use directus_proto::{BaseUrl, Exchange, Operation, Session, response};
+    ///
+    /// let base = BaseUrl::parse("http://127.0.0.1:8055").unwrap();
+    /// let session = Session::new(base.clone(), None).unwrap();
+    /// let call = session.call(Operation::<()>::get(&base, "/server/ping", response::empty).unwrap());
+    /// assert!(call.span().is_some());
+    /// ```
+    #[cfg(feature = "tracing")]
+    fn span(&self) -> Option<&tracing::Span> {
+        None
+    }
+}
+
+/// A borrowed exchange is one too: a driver can run it and still read it afterwards.
+impl<E: Exchange + ?Sized> Exchange for &mut E {
+    type Output = E::Output;
+
+    fn step(
+        &mut self,
+        response: Option<Response<Vec<u8>>>,
+        now: Instant,
+    ) -> Result<Step<Self::Output>, Error> {
+        (**self).step(response, now)
+    }
+
+    fn failed(&mut self, error: TransportError, now: Instant) -> Result<Step<Self::Output>, Error> {
+        (**self).failed(error, now)
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        (**self).deadline()
+    }
+
+    #[cfg(feature = "tracing")]
+    fn span(&self) -> Option<&tracing::Span> {
+        (**self).span()
+    }
 }
 
 struct AuthState {
@@ -220,6 +264,7 @@ pub struct Session {
     retry: Mutex<(RetryPolicy, Jitter)>,
     on_tokens: Mutex<Option<OnTokens>>,
     hooks: Mutex<Hooks>,
+    trace_keys: AtomicBool,
 }
 
 impl std::fmt::Debug for Session {
@@ -276,6 +321,7 @@ impl Session {
             retry: Mutex::new((RetryPolicy::default(), Jitter::new(0))),
             on_tokens: Mutex::new(None),
             hooks: Mutex::new(Hooks::default()),
+            trace_keys: AtomicBool::new(false),
         })
     }
 
@@ -313,6 +359,20 @@ impl Session {
     pub fn add_shared_hook(&self, hook: Arc<dyn Hook>) {
         let mut hooks = self.hooks.lock().unwrap_or_else(|p| p.into_inner());
         *hooks = hooks.with(hook);
+    }
+
+    /// Whether the `route` of the calls' [trace spans](crate::trace) shows the request's
+    /// whole path, keys included (`/items/posts/42`), instead of its
+    /// [template](crate::route) (`/items/posts/{key}`). Default: no, since a key can be
+    /// personal data (an email used as a key, a user id).
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, Session};
+    /// let session = Session::new(BaseUrl::parse("http://127.0.0.1:8055").unwrap(), None).unwrap();
+    /// session.trace_keys(true);
+    /// ```
+    pub fn trace_keys(&self, yes: bool) {
+        self.trace_keys.store(yes, Ordering::Relaxed);
     }
 
     /// The retry policy of every call that does not bring its own
@@ -550,6 +610,11 @@ impl Session {
             .retry_policy()
             .cloned()
             .unwrap_or_else(|| self.retry_policy());
+        let span = CallSpan::new(
+            operation.request().method(),
+            operation.request().uri().path(),
+            self.trace_keys.load(Ordering::Relaxed),
+        );
         Call {
             session: self,
             operation,
@@ -565,6 +630,7 @@ impl Session {
             redirects: 0,
             hop: None,
             hooks: self.hooks.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+            span,
             attempt: 0,
             in_flight: None,
         }
@@ -589,7 +655,9 @@ impl Session {
     /// }
     /// ```
     pub fn refresh(&self, seen: Generation) -> Option<Refresh<'_>> {
-        (self.generation() == seen).then_some(Refresh {
+        let winner = self.generation() == seen;
+        trace::refresh(winner);
+        winner.then_some(Refresh {
             session: self,
             phase: RefreshPhase::Start,
         })
@@ -727,8 +795,10 @@ pub struct Call<'s, T> {
     hooks: Hooks,
     /// How many requests the call sent.
     attempt: u32,
-    /// The request on the wire, for the hooks' `after` (only kept when there are hooks).
+    /// The request on the wire, for the hooks' `after` and the span.
     in_flight: Option<InFlight>,
+    /// The call's trace span (nothing without the `tracing` feature).
+    span: CallSpan,
 }
 
 /// What the hooks' `after` needs of the request on the wire.
@@ -793,6 +863,7 @@ impl<T> Exchange for Call<'_, T> {
                 self.repeated = true;
                 self.refreshed = true;
                 self.hop = None;
+                trace::token_expired();
                 return Ok(Step::Refresh(generation));
             }
             if let Some(step) = self.retry_answer(&response, now)? {
@@ -827,6 +898,7 @@ impl<T> Exchange for Call<'_, T> {
             None
         };
         if let Some(hit) = self.cached(now) {
+            self.span.cache_hit();
             return self.operation.parse(hit).map(Step::Done);
         }
         self.header = header;
@@ -840,11 +912,17 @@ impl<T> Exchange for Call<'_, T> {
             return Err(Error::Transport(error));
         }
         let delay = self.policy.delay(self.retries, self.session.random());
-        self.retry(delay, now, || error.to_string())
+        let cause = format!("{:?}", error.kind());
+        self.retry(delay, now, &cause, || error.to_string())
     }
 
     fn deadline(&self) -> Option<Instant> {
         self.deadline
+    }
+
+    #[cfg(feature = "tracing")]
+    fn span(&self) -> Option<&tracing::Span> {
+        Some(self.span.span())
     }
 }
 
@@ -882,8 +960,10 @@ impl<T> Call<'_, T> {
             (StatusCode::TOO_MANY_REQUESTS, None) => backoff.max(Duration::from_secs(1)),
             _ => backoff,
         };
-        self.retry(delay, now, || format!("the server answered {status}"))
-            .map(Some)
+        self.retry(delay, now, &status, || {
+            format!("the server answered {status}")
+        })
+        .map(Some)
     }
 
     /// Retries after `delay` (at once when it is zero), unless that would cross the call's
@@ -892,6 +972,7 @@ impl<T> Call<'_, T> {
         &mut self,
         delay: Duration,
         now: Instant,
+        cause: &dyn std::fmt::Display,
         last: impl FnOnce() -> String,
     ) -> Result<Step<T>, Error> {
         let started = *self.started.get_or_insert(now);
@@ -922,6 +1003,7 @@ impl<T> Call<'_, T> {
             )));
         }
         self.retries += 1;
+        trace::retry(self.attempt.saturating_add(1), delay, cause);
         if delay.is_zero() {
             Ok(self.send(now))
         } else {
@@ -937,19 +1019,30 @@ impl<T> Call<'_, T> {
         self.attempt = self.attempt.saturating_add(1);
         if !self.hooks.is_empty() {
             self.hooks.before(&mut request, self.attempt);
-            self.in_flight = Some(InFlight {
-                method: request.method().clone(),
-                uri: request.uri().clone(),
-                bytes_out: request.body().len(),
-                at: now,
-            });
         }
+        self.in_flight = Some(InFlight {
+            method: request.method().clone(),
+            uri: request.uri().clone(),
+            bytes_out: request.body().len(),
+            at: now,
+        });
         Step::Send(request)
     }
 
     /// The hooks' `after`, for the request in flight.
     fn answered(&mut self, outcome: Outcome<'_>, now: Instant) {
         if let Some(sent) = self.in_flight.take() {
+            let (status, bytes_in) = match outcome {
+                Outcome::Answer(response) => {
+                    (Some(response.status().as_u16()), response.body().len())
+                }
+                Outcome::Failed(_) => (None, 0),
+            };
+            self.span
+                .answered(status, self.attempt, bytes_in, sent.bytes_out);
+            if self.hooks.is_empty() {
+                return;
+            }
             self.hooks.after(Answered {
                 method: &sent.method,
                 uri: &sent.uri,
