@@ -1,5 +1,6 @@
-//! Per-call overrides on the handles: `.retry(policy)` and `.timeout(d)`, applied to every
-//! call the handle makes (see [`directus_proto::call_options`] for what each timeout bounds).
+//! Per-call overrides on the handles (collections, singletons, files): `.retry(policy)` and
+//! `.timeout(d)`, applied to every call the handle makes (see
+//! [`directus_proto::call_options`] for what each timeout bounds).
 //!
 //! Any other call takes the same overrides on its operation
 //! ([`Operation::retry`](directus_proto::Operation::retry),
@@ -80,6 +81,38 @@ impl<T> Singleton<'_, T> {
     /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.items = self.items.timeout(timeout);
+        self
+    }
+}
+
+impl crate::files::Files<'_> {
+    /// This handle's calls use `policy` instead of the client's retry policy (uploads and
+    /// other writes are still never sent twice).
+    ///
+    /// ```no_run
+    /// # use directus_async::Directus;
+    /// use directus_proto::RetryPolicy;
+    /// # fn demo(directus: Directus) {
+    /// let files = directus.files().retry(RetryPolicy::new().attempts(3).on_server_errors(true));
+    /// # }
+    /// ```
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.options = self.options.retry(policy);
+        self
+    }
+
+    /// Each call of this handle must be over within `timeout`, retries included (a streamed
+    /// transfer is not cut while its bytes flow: see [`directus_proto::call_options`]).
+    ///
+    /// ```no_run
+    /// # use directus_async::Directus;
+    /// use std::time::Duration;
+    /// # fn demo(directus: Directus) {
+    /// let files = directus.files().timeout(Duration::from_secs(30));
+    /// # }
+    /// ```
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.options = self.options.timeout(timeout);
         self
     }
 }

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use directus_proto::{Error, RetryPolicy, TransportErrorKind};
+use directus_proto::{Error, Query, RetryPolicy, TransportErrorKind};
 use directus_tests::fixtures::PRODUCTS;
 use directus_tests::proxy::Proxy;
 use directus_tests::{Server, unique};
@@ -107,6 +107,17 @@ mod checks {
         proxy.delay("GET", ITEMS, Duration::ZERO);
     }
 
+    /// `list` lists one file with the files handle's overrides.
+    pub(super) fn the_files_handle_takes_overrides(
+        proxy: &Proxy,
+        list: impl FnOnce() -> Result<usize, Error>,
+    ) {
+        proxy.reset();
+        proxy.fail("GET", "/files", 2, 504, None);
+        list().expect("the third attempt succeeds");
+        assert_eq!(proxy.count("GET", "/files"), 3);
+    }
+
     pub(super) fn a_create_under_502_is_sent_once(
         proxy: &Proxy,
         create: impl FnOnce() -> Result<(), Error>,
@@ -157,6 +168,14 @@ mod blocking {
                 .retry(quick(5))
                 .create(&json!({"name": "never", "run": run}))
                 .map(drop)
+        });
+        checks::the_files_handle_takes_overrides(&proxy, || {
+            directus
+                .files()
+                .retry(quick(3))
+                .timeout(Duration::from_secs(30))
+                .list(&Query::new().limit(1))
+                .map(|page| page.items().len())
         });
     }
 
@@ -231,6 +250,13 @@ mod not_blocking {
                     .create(&json!({"name": "never", "run": run})),
             )
             .map(drop)
+        });
+        checks::the_files_handle_takes_overrides(&proxy, || {
+            let files = directus
+                .files()
+                .retry(quick(3))
+                .timeout(Duration::from_secs(30));
+            wait(files.list(&Query::new().limit(1))).map(|page| page.items().len())
         });
     }
 
