@@ -206,7 +206,7 @@ impl Proxy {
     }
 
     /// Answers the next `times` requests with this method and path with `status` (`429`,
-    /// `502`, `503`, `504`...) and a Directus-like error body, with `Retry-After: retry_after`
+    /// `502`, `503`, `504`; `401` is Directus's `TOKEN_EXPIRED`) and a Directus-like error body, with `Retry-After: retry_after`
     /// seconds when given, without forwarding them (they are counted and recorded).
     /// `times == 0` removes the fault.
     pub fn fail(
@@ -423,6 +423,12 @@ fn handle(client: TcpStream, shared: &Shared) -> io::Result<()> {
                     ),
                 )
             }
+            401 => (
+                "Unauthorized",
+                String::from(
+                    r#"{"errors":[{"message":"Token expired.","extensions":{"code":"TOKEN_EXPIRED"}}]}"#,
+                ),
+            ),
             502 => (
                 "Bad Gateway",
                 String::from(
