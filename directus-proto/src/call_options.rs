@@ -6,10 +6,12 @@
 //! - [`Config::timeout`](crate::Config::timeout) bounds **one attempt**: sending the request
 //!   and reading its answer. A call that retries makes several attempts, each with this bound.
 //! - The per-call timeout ([`CallOptions::timeout`], [`Operation::timeout`]) bounds **the whole
-//!   call**: every attempt, every wait between them (backoff, `Retry-After`) and a refresh that
-//!   runs after `TOKEN_EXPIRED`. Each attempt gets what is left of it (or `Config::timeout`
-//!   when that is shorter), and no wait or retry starts that would cross it: the call then
-//!   ends with a [`Timeout`](crate::TransportErrorKind::Timeout) transport error.
+//!   call**: every attempt and every wait between them (backoff, `Retry-After`). Each attempt
+//!   gets what is left of it (or `Config::timeout` when that is shorter), and no wait or retry
+//!   starts that would cross it: the call then ends with a
+//!   [`Timeout`](crate::TransportErrorKind::Timeout) transport error. A token refresh the call
+//!   waits for counts against it, but is not cut by it: the refresh serves every call of the
+//!   session, so only `Config::timeout` bounds its requests.
 //!
 //! Streamed transfers (an upload from a reader or stream, a download handed back as a stream)
 //! are not cut at the per-call timeout while their bytes flow (a big file takes what it

@@ -223,8 +223,8 @@ impl<T> Operation<T> {
         self.retry.as_ref()
     }
 
-    /// This call's overall timeout: every attempt, every wait between them and a refresh
-    /// included; each attempt gets what is left of it, or
+    /// This call's overall timeout: every attempt and every wait between them included (a
+    /// token refresh counts against it but is not cut); each attempt gets what is left of it, or
     /// [`Config::timeout`](crate::Config::timeout) when that is shorter. When it runs out the
     /// call ends with a [`Timeout`](crate::TransportErrorKind::Timeout) transport error. See
     /// [`call_options`](crate::call_options) for streamed transfers.
