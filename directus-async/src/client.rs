@@ -74,6 +74,7 @@ pub struct Builder {
     config: Config,
     retry: RetryPolicy,
     on_tokens: Option<OnTokens>,
+    hooks: Vec<Arc<dyn directus_proto::hooks::Hook>>,
 }
 
 impl std::fmt::Debug for Builder {
@@ -82,6 +83,7 @@ impl std::fmt::Debug for Builder {
             .field("url", &self.url)
             .field("config", &self.config)
             .field("on_tokens", &self.on_tokens.is_some())
+            .field("hooks", &self.hooks.len())
             .finish_non_exhaustive()
     }
 }
@@ -136,6 +138,34 @@ impl Builder {
         self
     }
 
+    /// Adds a [`Hook`](directus_proto::hooks::Hook) run before each request the client's
+    /// calls send and after each answer: it can add headers (a request id, a `traceparent`)
+    /// and observe status and timing, never the token, cookies or bodies unless it says so.
+    /// Several hooks run in registration order before a request and in reverse order after
+    /// it (see [`directus_proto::hooks`]).
+    ///
+    /// ```
+    /// # use directus_async::Directus;
+    /// use directus_proto::hooks;
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    ///
+    /// let next = AtomicU64::new(1);
+    /// let client = Directus::builder("http://127.0.0.1:8055")
+    ///     .hook(hooks::on_request(move |request| {
+    ///         let id = next.fetch_add(1, Ordering::Relaxed);
+    ///         request.insert_header("x-request-id", &format!("req-{id}")).unwrap();
+    ///     }))
+    ///     .hook(hooks::on_response(|answer| {
+    ///         eprintln!("{} {} -> {:?} in {:?}", answer.method(), answer.path(), answer.status(), answer.elapsed());
+    ///     }))
+    ///     .token("t")
+    ///     .unwrap();
+    /// ```
+    pub fn hook(mut self, hook: impl directus_proto::hooks::Hook + 'static) -> Self {
+        self.hooks.push(Arc::new(hook));
+        self
+    }
+
     /// A client with these credentials, not yet authenticated: email-and-password
     /// credentials log in on the first call.
     ///
@@ -186,6 +216,9 @@ impl Builder {
         };
         if let Some(hook) = self.on_tokens {
             session.on_tokens(move |tokens| hook(tokens));
+        }
+        for hook in self.hooks {
+            session.add_shared_hook(hook);
         }
         Ok(Directus {
             inner: Arc::new(Inner {
@@ -312,6 +345,7 @@ impl Directus {
             config: Config::default(),
             retry: RetryPolicy::default(),
             on_tokens: None,
+            hooks: Vec::new(),
         }
     }
 
@@ -609,13 +643,14 @@ impl Directus {
 
 impl Inner {
     async fn drive<E: Exchange>(self: &Arc<Self>, exchange: E) -> crate::Result<E::Output> {
-        self.drive_with(exchange, |request| self.http.send(request, &self.config))
+        self.drive_with(exchange, |request, config| self.http.send(request, &config))
             .await
     }
 
     /// Runs an exchange, sending its requests with `send` (the plain transport, or one that
     /// streams a body in or out). A transport failure goes back to the exchange, which retries
-    /// it by its policy (reads only) or ends with it.
+    /// it by its policy (reads only) or ends with it. `send` gets the configuration bounded by
+    /// what is left of the call's own timeout, if it has one.
     pub(crate) async fn drive_with<E, F, Fut>(
         self: &Arc<Self>,
         mut exchange: E,
@@ -623,28 +658,40 @@ impl Inner {
     ) -> crate::Result<E::Output>
     where
         E: Exchange,
-        F: FnMut(http::Request<directus_proto::Body>) -> Fut,
+        F: FnMut(http::Request<directus_proto::Body>, Config) -> Fut,
         Fut: Future<Output = crate::Result<http::Response<Vec<u8>>>>,
     {
-        let mut step = exchange.step(None, Instant::now())?;
-        loop {
-            step = match step {
-                Step::Send(request) => match send(request).await {
-                    Ok(answer) => exchange.step(Some(answer), Instant::now())?,
-                    Err(Error::Transport(err)) => exchange.failed(err, Instant::now())?,
-                    Err(other) => return Err(other),
-                },
-                Step::Refresh(seen) => {
-                    Inner::refresh_after(self, seen).await?;
-                    exchange.step(None, Instant::now())?
+        #[cfg(feature = "tracing")]
+        let span = exchange.span().cloned();
+        let run = async move {
+            let mut step = exchange.step(None, Instant::now())?;
+            loop {
+                step = match step {
+                    Step::Send(request) => {
+                        let config = self.config.within(exchange.deadline(), Instant::now())?;
+                        match send(request, config).await {
+                            Ok(answer) => exchange.step(Some(answer), Instant::now())?,
+                            Err(Error::Transport(err)) => exchange.failed(err, Instant::now())?,
+                            Err(other) => return Err(other),
+                        }
+                    }
+                    Step::Refresh(seen) => {
+                        Inner::refresh_after(self, seen).await?;
+                        exchange.step(None, Instant::now())?
+                    }
+                    Step::Wait(delay) => {
+                        crate::timer::sleep(delay).await;
+                        exchange.step(None, Instant::now())?
+                    }
+                    Step::Done(value) => return Ok(value),
                 }
-                Step::Wait(delay) => {
-                    crate::timer::sleep(delay).await;
-                    exchange.step(None, Instant::now())?
-                }
-                Step::Done(value) => return Ok(value),
             }
+        };
+        #[cfg(feature = "tracing")]
+        if let Some(span) = span {
+            return tracing::Instrument::instrument(run, span).await;
         }
+        run.await
     }
 
     /// Single flight: the first caller refreshes, the others wait on the lane and find the
@@ -664,6 +711,9 @@ impl Inner {
         };
         #[cfg(feature = "tokio")]
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            // The refresh's events belong to the call that started it.
+            #[cfg(feature = "tracing")]
+            let refresh = tracing::Instrument::in_current_span(refresh);
             let task = runtime.spawn(refresh);
             return Box::pin(async move {
                 task.await.unwrap_or_else(|err| {

@@ -29,7 +29,7 @@ use crate::Directus;
 #[derive(Debug)]
 pub struct Collection<'a, T> {
     client: &'a Directus,
-    items: Items<T>,
+    pub(crate) items: Items<T>,
 }
 
 impl<T> Clone for Collection<'_, T> {
@@ -362,7 +362,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
 #[derive(Debug)]
 pub struct Singleton<'a, T> {
     client: &'a Directus,
-    items: Items<T>,
+    pub(crate) items: Items<T>,
 }
 
 impl<'a, T: DeserializeOwned> Singleton<'a, T> {

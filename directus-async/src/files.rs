@@ -34,6 +34,7 @@ use crate::transport::ByteStream;
 pub struct Files<'a> {
     client: &'a Directus,
     progress: Option<OnProgress>,
+    pub(crate) options: directus_proto::CallOptions,
 }
 
 impl std::fmt::Debug for Files<'_> {
@@ -64,7 +65,13 @@ impl<'a> Files<'a> {
         Files {
             client,
             progress: None,
+            options: directus_proto::CallOptions::new(),
         }
+    }
+
+    /// Runs one operation of this handle, with its per-call overrides.
+    async fn run<T>(&self, op: Operation<T>) -> crate::Result<T> {
+        self.client.run(self.options.apply(op)).await
     }
 
     /// Reports the progress of the streamed uploads and downloads of this handle.
@@ -95,13 +102,12 @@ impl<'a> Files<'a> {
     /// # }
     /// ```
     pub async fn upload(&self, file: &UploadFile) -> crate::Result<Option<File>> {
-        self.client
-            .run(files::upload(
-                self.client.base_url(),
-                file,
-                crate::random::boundary(),
-            )?)
-            .await
+        self.run(files::upload(
+            self.client.base_url(),
+            file,
+            crate::random::boundary(),
+        )?)
+        .await
     }
 
     /// Uploads several files in one request, each with its own metadata.
@@ -120,13 +126,12 @@ impl<'a> Files<'a> {
     /// # }
     /// ```
     pub async fn upload_many(&self, files: &[UploadFile]) -> crate::Result<Option<Vec<File>>> {
-        self.client
-            .run(files::upload_many(
-                self.client.base_url(),
-                files,
-                crate::random::boundary(),
-            )?)
-            .await
+        self.run(files::upload_many(
+            self.client.base_url(),
+            files,
+            crate::random::boundary(),
+        )?)
+        .await
     }
 
     /// Uploads into the folder named `folder` (looked up first; an unknown or ambiguous name is
@@ -239,14 +244,13 @@ impl<'a> Files<'a> {
         id: impl Into<Key>,
         file: &UploadFile,
     ) -> crate::Result<Option<File>> {
-        self.client
-            .run(files::replace(
-                self.client.base_url(),
-                id,
-                file,
-                crate::random::boundary(),
-            )?)
-            .await
+        self.run(files::replace(
+            self.client.base_url(),
+            id,
+            file,
+            crate::random::boundary(),
+        )?)
+        .await
     }
 
     /// Replaces a file's content with a stream of chunks (see [`Files::upload_stream`]).
@@ -296,9 +300,9 @@ impl<'a> Files<'a> {
             .boxed();
         let mut content = Some(counted(parts, total, self.progress.clone()));
         let inner = self.client.inner();
-        let call = inner.session.call(op);
+        let call = inner.session.call(self.options.apply(op));
         inner
-            .drive_with(call, |mut request| {
+            .drive_with(call, |mut request, config| {
                 // The content can be read once: a second send (after a refused token) says so.
                 let content = content.take();
                 async move {
@@ -313,7 +317,7 @@ impl<'a> Files<'a> {
                             .headers_mut()
                             .insert(header::CONTENT_LENGTH, HeaderValue::from(total));
                     }
-                    inner.http.send_streaming(request, content, &inner.config).await
+                    inner.http.send_streaming(request, content, &config).await
                 }
             })
             .await
@@ -334,8 +338,7 @@ impl<'a> Files<'a> {
     /// # }
     /// ```
     pub async fn import(&self, url: &str, meta: &FileMeta) -> crate::Result<Option<File>> {
-        self.client
-            .run(files::import(self.client.base_url(), url, meta)?)
+        self.run(files::import(self.client.base_url(), url, meta)?)
             .await
     }
 
@@ -349,8 +352,7 @@ impl<'a> Files<'a> {
     /// # }
     /// ```
     pub async fn read(&self, id: impl Into<Key>, query: &Query) -> crate::Result<File> {
-        self.client
-            .run(files::read(self.client.base_url(), id, query)?)
+        self.run(files::read(self.client.base_url(), id, query)?)
             .await
     }
 
@@ -364,9 +366,7 @@ impl<'a> Files<'a> {
     /// # }
     /// ```
     pub async fn list(&self, query: &Query) -> crate::Result<Page<File>> {
-        self.client
-            .run(files::list(self.client.base_url(), query)?)
-            .await
+        self.run(files::list(self.client.base_url(), query)?).await
     }
 
     /// Updates a file's metadata.
@@ -384,8 +384,7 @@ impl<'a> Files<'a> {
     /// # }
     /// ```
     pub async fn update(&self, id: impl Into<Key>, meta: &FileMeta) -> crate::Result<Option<File>> {
-        self.client
-            .run(files::update(self.client.base_url(), id, meta)?)
+        self.run(files::update(self.client.base_url(), id, meta)?)
             .await
     }
 
@@ -402,9 +401,7 @@ impl<'a> Files<'a> {
     /// # }
     /// ```
     pub async fn delete(&self, id: impl Into<Key>) -> crate::Result<()> {
-        self.client
-            .run(files::delete(self.client.base_url(), id)?)
-            .await
+        self.run(files::delete(self.client.base_url(), id)?).await
     }
 
     /// The folder of this name; an unknown or ambiguous name is an [`Error::InvalidInput`]
@@ -498,12 +495,12 @@ impl<'a> Files<'a> {
     ) -> crate::Result<(AssetHead, ByteStream)> {
         let opened = Mutex::new(None);
         let inner = self.client.inner();
-        let call = inner.session.call(op);
+        let call = inner.session.call(self.options.apply(op));
         inner
-            .drive_with(call, |request| {
+            .drive_with(call, |request, config| {
                 let opened = &opened;
                 async move {
-                    let response = inner.http.open(request, &inner.config).await?;
+                    let response = inner.http.open(request, &config).await?;
                     let (parts, body) = response.into_parts();
                     let head_only = http::Response::from_parts(parts, Vec::new());
                     match assets::asset_head(&head_only) {
@@ -515,8 +512,7 @@ impl<'a> Files<'a> {
                         // An error answer: read it whole (within the body limit and the
                         // timeout) and let the call decide.
                         None => {
-                            let bytes =
-                                crate::transport::collect_limited(body, &inner.config).await?;
+                            let bytes = crate::transport::collect_limited(body, &config).await?;
                             let (parts, _) = head_only.into_parts();
                             Ok(http::Response::from_parts(parts, bytes))
                         }

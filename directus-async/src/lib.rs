@@ -67,6 +67,7 @@
 mod access;
 #[cfg(feature = "axum")]
 pub mod axum;
+mod call_options;
 mod client;
 mod collection;
 pub mod files;

@@ -70,6 +70,7 @@ pub struct Builder {
     config: Config,
     retry: RetryPolicy,
     on_tokens: Option<OnTokens>,
+    hooks: Vec<Arc<dyn directus_proto::hooks::Hook>>,
 }
 
 impl std::fmt::Debug for Builder {
@@ -78,6 +79,7 @@ impl std::fmt::Debug for Builder {
             .field("url", &self.url)
             .field("config", &self.config)
             .field("on_tokens", &self.on_tokens.is_some())
+            .field("hooks", &self.hooks.len())
             .finish_non_exhaustive()
     }
 }
@@ -122,6 +124,34 @@ impl Builder {
     /// ```
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
+        self
+    }
+
+    /// Adds a [`Hook`](directus_proto::hooks::Hook) run before each request the client's
+    /// calls send and after each answer: it can add headers (a request id, a `traceparent`)
+    /// and observe status and timing, never the token, cookies or bodies unless it says so.
+    /// Several hooks run in registration order before a request and in reverse order after
+    /// it (see [`directus_proto::hooks`]).
+    ///
+    /// ```
+    /// # use directus_blocking::Directus;
+    /// use directus_proto::hooks;
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    ///
+    /// let next = AtomicU64::new(1);
+    /// let client = Directus::builder("http://127.0.0.1:8055")
+    ///     .hook(hooks::on_request(move |request| {
+    ///         let id = next.fetch_add(1, Ordering::Relaxed);
+    ///         request.insert_header("x-request-id", &format!("req-{id}")).unwrap();
+    ///     }))
+    ///     .hook(hooks::on_response(|answer| {
+    ///         eprintln!("{} {} -> {:?} in {:?}", answer.method(), answer.path(), answer.status(), answer.elapsed());
+    ///     }))
+    ///     .token("t")
+    ///     .unwrap();
+    /// ```
+    pub fn hook(mut self, hook: impl directus_proto::hooks::Hook + 'static) -> Self {
+        self.hooks.push(Arc::new(hook));
         self
     }
 
@@ -171,6 +201,9 @@ impl Builder {
         });
         if let Some(hook) = self.on_tokens {
             session.on_tokens(move |tokens| hook(tokens));
+        }
+        for hook in self.hooks {
+            session.add_shared_hook(hook);
         }
         Directus {
             inner: Arc::new(Inner {
@@ -285,6 +318,7 @@ impl Directus {
             config: Config::default(),
             retry: RetryPolicy::default(),
             on_tokens: None,
+            hooks: Vec::new(),
         }
     }
 
@@ -408,23 +442,29 @@ impl Directus {
     }
 
     fn drive<E: Exchange>(&self, exchange: E) -> crate::Result<E::Output> {
-        self.drive_with(exchange, |request| self.inner.transport.send(request))
+        self.drive_with(exchange, |transport, request| transport.send(request))
     }
 
     /// Runs an exchange, sending its requests with `send` (the plain transport, or one that
     /// streams a body in or out). A transport failure goes back to the exchange, which retries
-    /// it by its policy (reads only) or ends with it.
+    /// it by its policy (reads only) or ends with it. `send` gets the transport bounded by
+    /// what is left of the call's own timeout, if it has one.
     pub(crate) fn drive_with<E: Exchange>(
         &self,
         mut exchange: E,
         mut send: impl FnMut(
+            &Transport,
             http::Request<directus_proto::Body>,
         ) -> crate::Result<http::Response<Vec<u8>>>,
     ) -> crate::Result<E::Output> {
+        #[cfg(feature = "tracing")]
+        let span = exchange.span().cloned();
+        #[cfg(feature = "tracing")]
+        let _entered = span.as_ref().map(|span| span.enter());
         let mut step = exchange.step(None, Instant::now())?;
         loop {
             step = match step {
-                Step::Send(request) => match send(request) {
+                Step::Send(request) => match self.attempt(&exchange, request, &mut send) {
                     Ok(answer) => exchange.step(Some(answer), Instant::now())?,
                     Err(Error::Transport(err)) => exchange.failed(err, Instant::now())?,
                     Err(other) => return Err(other),
@@ -438,6 +478,26 @@ impl Directus {
                     exchange.step(None, Instant::now())?
                 }
                 Step::Done(value) => return Ok(value),
+            }
+        }
+    }
+
+    /// One attempt, within what is left of the exchange's deadline.
+    fn attempt<E: Exchange>(
+        &self,
+        exchange: &E,
+        request: http::Request<directus_proto::Body>,
+        send: &mut impl FnMut(
+            &Transport,
+            http::Request<directus_proto::Body>,
+        ) -> crate::Result<http::Response<Vec<u8>>>,
+    ) -> crate::Result<http::Response<Vec<u8>>> {
+        let transport = &self.inner.transport;
+        match exchange.deadline() {
+            None => send(transport, request),
+            deadline => {
+                let config = transport.config().within(deadline, Instant::now())?;
+                send(&transport.with_config(config), request)
             }
         }
     }

@@ -29,7 +29,7 @@ use crate::Directus;
 #[derive(Debug)]
 pub struct Collection<'a, T> {
     client: &'a Directus,
-    items: Items<T>,
+    pub(crate) items: Items<T>,
 }
 
 impl<T> Clone for Collection<'_, T> {
@@ -348,7 +348,7 @@ impl<T: DeserializeOwned> Iterator for Pages<'_, T> {
 #[derive(Debug)]
 pub struct Singleton<'a, T> {
     client: &'a Directus,
-    items: Items<T>,
+    pub(crate) items: Items<T>,
 }
 
 impl<'a, T: DeserializeOwned> Singleton<'a, T> {

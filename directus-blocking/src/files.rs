@@ -34,6 +34,7 @@ use crate::Directus;
 pub struct Files<'a> {
     client: &'a Directus,
     progress: Option<OnProgress>,
+    pub(crate) options: directus_proto::CallOptions,
 }
 
 impl std::fmt::Debug for Files<'_> {
@@ -98,7 +99,13 @@ impl<'a> Files<'a> {
         Files {
             client,
             progress: None,
+            options: directus_proto::CallOptions::new(),
         }
+    }
+
+    /// Runs one operation of this handle, with its per-call overrides.
+    fn run<T>(&self, op: Operation<T>) -> crate::Result<T> {
+        self.client.run(self.options.apply(op))
     }
 
     /// Reports the progress of the streamed uploads and downloads of this handle.
@@ -129,7 +136,7 @@ impl<'a> Files<'a> {
     /// # Ok::<(), directus_blocking::Error>(())
     /// ```
     pub fn upload(&self, file: &UploadFile) -> crate::Result<Option<File>> {
-        self.client.run(files::upload(
+        self.run(files::upload(
             self.client.base_url(),
             file,
             crate::random::boundary(),
@@ -151,7 +158,7 @@ impl<'a> Files<'a> {
     /// # Ok::<(), directus_blocking::Error>(())
     /// ```
     pub fn upload_many(&self, files: &[UploadFile]) -> crate::Result<Option<Vec<File>>> {
-        self.client.run(files::upload_many(
+        self.run(files::upload_many(
             self.client.base_url(),
             files,
             crate::random::boundary(),
@@ -247,7 +254,7 @@ impl<'a> Files<'a> {
     /// # Ok::<(), directus_blocking::Error>(())
     /// ```
     pub fn replace(&self, id: impl Into<Key>, file: &UploadFile) -> crate::Result<Option<File>> {
-        self.client.run(files::replace(
+        self.run(files::replace(
             self.client.base_url(),
             id,
             file,
@@ -341,8 +348,8 @@ impl<'a> Files<'a> {
     ) -> crate::Result<T> {
         let total = body.content_length();
         let mut content = Some(content);
-        let call = self.client.session_state().call(op);
-        self.client.drive_with(call, |mut request| {
+        let call = self.client.session_state().call(self.options.apply(op));
+        self.client.drive_with(call, |transport, mut request| {
             // The content can be read once: a second send (after a refused token) says so.
             let content = content.take().ok_or_else(|| {
                 Error::InvalidInput(
@@ -360,7 +367,7 @@ impl<'a> Files<'a> {
                 progress: Progress { done: 0, total },
                 callback: self.progress.as_ref(),
             };
-            self.client.transport().send_reader(request, &mut reader)
+            transport.send_reader(request, &mut reader)
         })
     }
 
@@ -378,8 +385,7 @@ impl<'a> Files<'a> {
     /// # Ok::<(), directus_blocking::Error>(())
     /// ```
     pub fn import(&self, url: &str, meta: &FileMeta) -> crate::Result<Option<File>> {
-        self.client
-            .run(files::import(self.client.base_url(), url, meta)?)
+        self.run(files::import(self.client.base_url(), url, meta)?)
     }
 
     /// Reads a file's metadata.
@@ -391,8 +397,7 @@ impl<'a> Files<'a> {
     /// # Ok::<(), directus_blocking::Error>(())
     /// ```
     pub fn read(&self, id: impl Into<Key>, query: &Query) -> crate::Result<File> {
-        self.client
-            .run(files::read(self.client.base_url(), id, query)?)
+        self.run(files::read(self.client.base_url(), id, query)?)
     }
 
     /// Lists files.
@@ -404,7 +409,7 @@ impl<'a> Files<'a> {
     /// # Ok::<(), directus_blocking::Error>(())
     /// ```
     pub fn list(&self, query: &Query) -> crate::Result<Page<File>> {
-        self.client.run(files::list(self.client.base_url(), query)?)
+        self.run(files::list(self.client.base_url(), query)?)
     }
 
     /// Updates a file's metadata.
@@ -421,8 +426,7 @@ impl<'a> Files<'a> {
     /// # Ok::<(), directus_blocking::Error>(())
     /// ```
     pub fn update(&self, id: impl Into<Key>, meta: &FileMeta) -> crate::Result<Option<File>> {
-        self.client
-            .run(files::update(self.client.base_url(), id, meta)?)
+        self.run(files::update(self.client.base_url(), id, meta)?)
     }
 
     /// Deletes a file (its record and its content).
@@ -437,7 +441,7 @@ impl<'a> Files<'a> {
     /// # Ok::<(), directus_blocking::Error>(())
     /// ```
     pub fn delete(&self, id: impl Into<Key>) -> crate::Result<()> {
-        self.client.run(files::delete(self.client.base_url(), id)?)
+        self.run(files::delete(self.client.base_url(), id)?)
     }
 
     /// The folder of this name; an unknown or ambiguous name is an [`Error::InvalidInput`]
@@ -522,9 +526,9 @@ impl<'a> Files<'a> {
     /// Runs a download operation and streams the body of its success into `writer`.
     fn stream_into(&self, op: Operation<Vec<u8>>, writer: impl Write) -> crate::Result<AssetHead> {
         let mut opened = None;
-        let call = self.client.session_state().call(op);
-        self.client.drive_with(call, |request| {
-            let response = self.client.transport().open_stream(request)?;
+        let call = self.client.session_state().call(self.options.apply(op));
+        self.client.drive_with(call, |transport, request| {
+            let response = transport.open_stream(request)?;
             match assets::asset_head(&response) {
                 Some(head) => {
                     // A success: keep the unread body for after the call, and answer its head.
@@ -533,7 +537,7 @@ impl<'a> Files<'a> {
                     Ok(http::Response::from_parts(parts, Vec::new()))
                 }
                 // An error answer: read it whole and let the call decide (refresh, or error).
-                None => self.client.transport().read_answer(response),
+                None => transport.read_answer(response),
             }
         })?;
         let (head, body) =

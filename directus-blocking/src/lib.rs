@@ -39,6 +39,7 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 mod access;
+mod call_options;
 mod client;
 mod collection;
 pub mod files;

@@ -28,6 +28,15 @@ impl Transport {
         Transport { agent, config }
     }
 
+    /// The same agent with other timeouts and limits (one attempt of a call with its own
+    /// timeout).
+    pub(crate) fn with_config(&self, config: Config) -> Self {
+        Transport {
+            agent: self.agent.clone(),
+            config,
+        }
+    }
+
     /// The timeouts and limits (the realtime socket applies them too).
     pub(crate) fn config(&self) -> Config {
         self.config

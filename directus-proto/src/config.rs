@@ -1,6 +1,8 @@
 //! [`Config`]: the timeouts and limits every driver applies to its transport.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use crate::{Error, TransportError, TransportErrorKind};
 
 /// Timeouts and limits of the transport.
 ///
@@ -30,7 +32,9 @@ impl Default for Config {
 }
 
 impl Config {
-    /// The overall time one attempt of a request may take, answer included. A call may make
+    /// The overall time one attempt of a request may take, answer included (a call's own
+    /// timeout, [`Operation::timeout`](crate::Operation::timeout), bounds all its attempts
+    /// together: see [`call_options`](crate::call_options)). A call may make
     /// more than one attempt: a read that failed in transport is sent once more (so it can take
     /// up to twice this), a `429` on a read waits out its `Retry-After` (at most 30 s) first, and
     /// a `TOKEN_EXPIRED` answer adds a refresh and a repeat. Streamed uploads and downloads have
@@ -99,5 +103,40 @@ impl Config {
     /// ```
     pub fn body_limit_bytes(&self) -> u64 {
         self.body_limit
+    }
+
+    /// This configuration for one attempt of a call that must end by `deadline` (see
+    /// [`Exchange::deadline`](crate::Exchange::deadline)): the timeouts shortened to what is
+    /// left, never lengthened; a [`Timeout`](TransportErrorKind::Timeout) error when nothing
+    /// is left. Drivers call it before every attempt.
+    ///
+    /// ```
+    /// use directus_proto::Config;
+    /// use std::time::{Duration, Instant};
+    ///
+    /// let now = Instant::now();
+    /// let config = Config::default();
+    /// assert_eq!(config.within(None, now).unwrap(), config);
+    /// let soon = config.within(Some(now + Duration::from_secs(2)), now).unwrap();
+    /// assert_eq!(soon.timeout_duration(), Duration::from_secs(2));
+    /// assert_eq!(soon.connect_timeout_duration(), Duration::from_secs(2));
+    /// assert!(config.within(Some(now), now).is_err());
+    /// ```
+    pub fn within(self, deadline: Option<Instant>, now: Instant) -> Result<Config, Error> {
+        let Some(deadline) = deadline else {
+            return Ok(self);
+        };
+        let left = deadline.saturating_duration_since(now);
+        if left.is_zero() {
+            return Err(Error::Transport(TransportError::new(
+                TransportErrorKind::Timeout,
+                "the call's timeout ran out before its next attempt",
+            )));
+        }
+        Ok(Config {
+            timeout: self.timeout.min(left),
+            connect_timeout: self.connect_timeout.min(left),
+            ..self
+        })
     }
 }

@@ -11,7 +11,10 @@ use serde_json::{Value, json};
 use crate::filter::Filter;
 use crate::operation::Operation;
 use crate::response::{self, Page};
-use crate::{BaseUrl, CollectionRef, Error, ExportFormat, Item, Key, Query};
+use crate::{
+    BaseUrl, CallOptions, CollectionRef, Error, ExportFormat, Item, Key, Query, RetryPolicy,
+};
+use std::time::Duration;
 
 /// URLs longer than this are sent as `SEARCH` with the query in the body (the official app does
 /// the same past about 8 KB; Node refuses headers past 16 KB).
@@ -36,6 +39,7 @@ pub const MAX_URL_LEN: usize = 8 * 1024;
 pub struct Items<T = Value> {
     collection: String,
     query: Query,
+    options: CallOptions,
     model: PhantomData<fn() -> T>,
 }
 
@@ -44,11 +48,54 @@ impl<T> Items<T> {
     crate::query_methods!(query);
 }
 
+/// Per-call overrides, carried by every operation built from here on (see
+/// [`call_options`](crate::call_options)).
+impl<T> Items<T> {
+    /// The calls' own [`RetryPolicy`], instead of the session's.
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, Items, RetryPolicy};
+    /// let base = BaseUrl::parse("http://localhost").unwrap();
+    /// let items = Items::<serde_json::Value>::new("a").retry(RetryPolicy::none());
+    /// assert_eq!(items.read(&base).unwrap().retry_policy(), Some(&RetryPolicy::none()));
+    /// ```
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.options = self.options.retry(policy);
+        self
+    }
+
+    /// Each call's overall timeout, retries and waits included.
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, Items};
+    /// # use std::time::Duration;
+    /// let base = BaseUrl::parse("http://localhost").unwrap();
+    /// let items = Items::<serde_json::Value>::new("a").timeout(Duration::from_secs(2));
+    /// let create = items.create(&base, &serde_json::json!({})).unwrap();
+    /// assert_eq!(create.timeout_duration(), Some(Duration::from_secs(2)));
+    /// ```
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.options = self.options.timeout(timeout);
+        self
+    }
+
+    /// The per-call overrides.
+    ///
+    /// ```
+    /// # use directus_proto::{CallOptions, Items};
+    /// assert_eq!(Items::<serde_json::Value>::new("a").options(), &CallOptions::new());
+    /// ```
+    pub fn options(&self) -> &CallOptions {
+        &self.options
+    }
+}
+
 impl<T> Clone for Items<T> {
     fn clone(&self) -> Self {
         Items {
             collection: self.collection.clone(),
             query: self.query.clone(),
+            options: self.options.clone(),
             model: PhantomData,
         }
     }
@@ -83,6 +130,7 @@ impl<T: DeserializeOwned> Items<T> {
         Items {
             collection: name.into(),
             query: Query::new(),
+            options: CallOptions::new(),
             model: PhantomData,
         }
     }
@@ -143,7 +191,9 @@ impl<T: DeserializeOwned> Items<T> {
             Some(body) => Operation::json(base, method, &path, body, parse)?,
             None => Operation::build_bare(base, method, &path, parse)?,
         };
-        Ok(op.for_collection(self.collection.clone()))
+        Ok(self
+            .options
+            .apply(op.for_collection(self.collection.clone())))
     }
 
     /// The filter of a write by query: `filter` ANDed with the query's own filters, so that a

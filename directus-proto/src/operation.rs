@@ -1,6 +1,7 @@
 //! [`Operation`]: one request ready to send, and the function that reads its answer.
 
 use std::fmt;
+use std::time::Duration;
 
 use http::{HeaderValue, Method, Request, Response, header};
 use serde::Serialize;
@@ -31,6 +32,7 @@ pub struct Operation<T> {
     secret_answer: bool,
     idempotent: bool,
     retry: Option<RetryPolicy>,
+    timeout: Option<Duration>,
     collection: Option<String>,
 }
 
@@ -51,6 +53,7 @@ impl<T> Operation<T> {
             secret_answer: false,
             idempotent: false,
             retry: None,
+            timeout: None,
             collection: None,
         }
     }
@@ -220,6 +223,36 @@ impl<T> Operation<T> {
         self.retry.as_ref()
     }
 
+    /// This call's overall timeout: every attempt and every wait between them included (a
+    /// token refresh counts against it but is not cut); each attempt gets what is left of it, or
+    /// [`Config::timeout`](crate::Config::timeout) when that is shorter. When it runs out the
+    /// call ends with a [`Timeout`](crate::TransportErrorKind::Timeout) transport error. See
+    /// [`call_options`](crate::call_options) for streamed transfers.
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, Operation, response};
+    /// # use std::time::Duration;
+    /// let base = BaseUrl::parse("http://localhost").unwrap();
+    /// let op: Operation<()> = Operation::get(&base, "/x", response::empty).unwrap()
+    ///     .timeout(Duration::from_secs(3));
+    /// assert_eq!(op.timeout_duration(), Some(Duration::from_secs(3)));
+    /// ```
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// This call's overall timeout, if it has one.
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, Operation, response};
+    /// # let base = BaseUrl::parse("http://localhost").unwrap();
+    /// assert!(Operation::<()>::get(&base, "/x", response::empty).unwrap().timeout_duration().is_none());
+    /// ```
+    pub fn timeout_duration(&self) -> Option<Duration> {
+        self.timeout
+    }
+
     /// Marks this write as safe to send more than once (the caller knows it is idempotent, for
     /// example a `PATCH` that sets absolute values): its retry policy then applies to it as to
     /// a read. Without this, a write is never sent twice.
@@ -374,6 +407,7 @@ impl<T> fmt::Debug for Operation<T> {
             .field("uri", self.request.uri())
             .field("authenticated", &self.authenticated)
             .field("collection", &self.collection)
+            .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
 }

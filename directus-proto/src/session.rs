@@ -29,6 +29,7 @@
 //! saw; the driver takes its refresh lock (one per session) and asks [`Session::refresh`], which
 //! answers `None` when another caller refreshed since, so the waiters reuse its tokens.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -37,9 +38,11 @@ use http::{HeaderValue, Request, Response, StatusCode};
 use crate::auth::{self, Credentials, Secret, Tokens};
 use crate::cache::{Cache, CacheConfig};
 use crate::error::{ApiError, Error, ErrorCode, TransportError, TransportErrorKind};
+use crate::hooks::{Answered, Hook, Hooks, Outcome};
 use crate::operation::Operation;
 use crate::redirect::{self, Hop, MAX_REDIRECTS};
 use crate::retry::{Failure, Jitter, RetryPolicy};
+use crate::trace::{self, CallSpan};
 use crate::{BaseUrl, Body};
 
 /// The longest margin before expiry at which a session refreshes ahead of time.
@@ -108,6 +111,69 @@ pub trait Exchange {
     fn failed(&mut self, error: TransportError, now: Instant) -> Result<Step<Self::Output>, Error> {
         let _ = now;
         Err(Error::Transport(error))
+    }
+
+    /// When the whole exchange must be over (a call's own timeout,
+    /// [`Operation::timeout`]), if ever. Drivers bound each attempt by what is left of it
+    /// ([`Config::within`](crate::Config::within)).
+    ///
+    /// ```
+    /// use directus_proto::{BaseUrl, Exchange, Operation, Session, response};
+    /// use std::time::{Duration, Instant};
+    ///
+    /// let base = BaseUrl::parse("http://127.0.0.1:8055").unwrap();
+    /// let session = Session::new(base.clone(), None).unwrap();
+    /// let op = Operation::<()>::get(&base, "/server/ping", response::empty).unwrap()
+    ///     .timeout(Duration::from_secs(5));
+    /// let mut call = session.call(op);
+    /// let now = Instant::now();
+    /// call.step(None, now).unwrap();
+    /// assert_eq!(call.deadline(), Some(now + Duration::from_secs(5)));
+    /// ```
+    fn deadline(&self) -> Option<Instant> {
+        None
+    }
+
+    /// The exchange's trace span, which drivers enter while they run it (with the `tracing`
+    /// feature; see [`trace`]).
+    ///
+    /// ```
+    /// use directus_proto::{BaseUrl, Exchange, Operation, Session, response};
+    ///
+    /// let base = BaseUrl::parse("http://127.0.0.1:8055").unwrap();
+    /// let session = Session::new(base.clone(), None).unwrap();
+    /// let call = session.call(Operation::<()>::get(&base, "/server/ping", response::empty).unwrap());
+    /// assert!(call.span().is_some());
+    /// ```
+    #[cfg(feature = "tracing")]
+    fn span(&self) -> Option<&tracing::Span> {
+        None
+    }
+}
+
+/// A borrowed exchange is one too: a driver can run it and still read it afterwards.
+impl<E: Exchange + ?Sized> Exchange for &mut E {
+    type Output = E::Output;
+
+    fn step(
+        &mut self,
+        response: Option<Response<Vec<u8>>>,
+        now: Instant,
+    ) -> Result<Step<Self::Output>, Error> {
+        (**self).step(response, now)
+    }
+
+    fn failed(&mut self, error: TransportError, now: Instant) -> Result<Step<Self::Output>, Error> {
+        (**self).failed(error, now)
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        (**self).deadline()
+    }
+
+    #[cfg(feature = "tracing")]
+    fn span(&self) -> Option<&tracing::Span> {
+        (**self).span()
     }
 }
 
@@ -197,6 +263,8 @@ pub struct Session {
     cache: Mutex<Option<Cache>>,
     retry: Mutex<(RetryPolicy, Jitter)>,
     on_tokens: Mutex<Option<OnTokens>>,
+    hooks: Mutex<Hooks>,
+    trace_keys: AtomicBool,
 }
 
 impl std::fmt::Debug for Session {
@@ -252,7 +320,59 @@ impl Session {
             cache: Mutex::new(None),
             retry: Mutex::new((RetryPolicy::default(), Jitter::new(0))),
             on_tokens: Mutex::new(None),
+            hooks: Mutex::new(Hooks::default()),
+            trace_keys: AtomicBool::new(false),
         })
+    }
+
+    /// Registers a [`Hook`] run around every request of this session's calls, after those
+    /// registered before it (see [`hooks`](crate::hooks) for the order and what a hook sees).
+    ///
+    /// ```
+    /// use directus_proto::{BaseUrl, Exchange, Operation, Session, Step, hooks, response};
+    /// use std::time::Instant;
+    ///
+    /// let base = BaseUrl::parse("http://127.0.0.1:8055").unwrap();
+    /// let session = Session::new(base.clone(), None).unwrap();
+    /// session.add_hook(hooks::on_request(|request| {
+    ///     request.insert_header("x-request-id", "r-1").unwrap();
+    /// }));
+    /// let mut call = session.call(Operation::<()>::get(&base, "/server/ping", response::empty).unwrap());
+    /// let Step::Send(request) = call.step(None, Instant::now()).unwrap() else { panic!() };
+    /// assert_eq!(request.headers()["x-request-id"], "r-1");
+    /// ```
+    pub fn add_hook(&self, hook: impl Hook + 'static) {
+        self.add_shared_hook(Arc::new(hook));
+    }
+
+    /// [`add_hook`](Session::add_hook) for a hook shared with other sessions.
+    ///
+    /// ```
+    /// use directus_proto::{BaseUrl, Session, hooks::{self, Hook}};
+    /// use std::sync::Arc;
+    ///
+    /// let hook: Arc<dyn Hook> = Arc::new(hooks::on_response(|answer| println!("{:?}", answer.status())));
+    /// let base = BaseUrl::parse("http://127.0.0.1:8055").unwrap();
+    /// Session::new(base.clone(), None).unwrap().add_shared_hook(hook.clone());
+    /// Session::new(base, None).unwrap().add_shared_hook(hook);
+    /// ```
+    pub fn add_shared_hook(&self, hook: Arc<dyn Hook>) {
+        let mut hooks = self.hooks.lock().unwrap_or_else(|p| p.into_inner());
+        *hooks = hooks.with(hook);
+    }
+
+    /// Whether the `route` of the calls' [trace spans](crate::trace) shows the request's
+    /// whole path, keys included (`/items/posts/42`), instead of its
+    /// [template](crate::route) (`/items/posts/{key}`). Default: no, since a key can be
+    /// personal data (an email used as a key, a user id).
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, Session};
+    /// let session = Session::new(BaseUrl::parse("http://127.0.0.1:8055").unwrap(), None).unwrap();
+    /// session.trace_keys(true);
+    /// ```
+    pub fn trace_keys(&self, yes: bool) {
+        self.trace_keys.store(yes, Ordering::Relaxed);
     }
 
     /// The retry policy of every call that does not bring its own
@@ -490,6 +610,11 @@ impl Session {
             .retry_policy()
             .cloned()
             .unwrap_or_else(|| self.retry_policy());
+        let span = CallSpan::new(
+            operation.request().method(),
+            operation.request().uri().path(),
+            self.trace_keys.load(Ordering::Relaxed),
+        );
         Call {
             session: self,
             operation,
@@ -498,11 +623,16 @@ impl Session {
             policy,
             retries: 0,
             started: None,
+            deadline: None,
             sent_with: None,
             cache_key: None,
             header: None,
             redirects: 0,
             hop: None,
+            hooks: self.hooks.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+            span,
+            attempt: 0,
+            in_flight: None,
         }
     }
 
@@ -525,7 +655,9 @@ impl Session {
     /// }
     /// ```
     pub fn refresh(&self, seen: Generation) -> Option<Refresh<'_>> {
-        (self.generation() == seen).then_some(Refresh {
+        let winner = self.generation() == seen;
+        trace::refresh(winner);
+        winner.then_some(Refresh {
             session: self,
             phase: RefreshPhase::Start,
         })
@@ -650,6 +782,8 @@ pub struct Call<'s, T> {
     retries: u32,
     /// When the first attempt was made (the deadline counts from it).
     started: Option<Instant>,
+    /// The call's own timeout as an instant, fixed at its first step.
+    deadline: Option<Instant>,
     sent_with: Option<Generation>,
     cache_key: Option<String>,
     header: Option<HeaderValue>,
@@ -657,6 +791,23 @@ pub struct Call<'s, T> {
     redirects: u8,
     /// Where the last redirect pointed: the request now goes there.
     hop: Option<Hop>,
+    /// The session's hooks when the call began.
+    hooks: Hooks,
+    /// How many requests the call sent.
+    attempt: u32,
+    /// The request on the wire, for the hooks' `after` and the span.
+    in_flight: Option<InFlight>,
+    /// The call's trace span (nothing without the `tracing` feature).
+    span: CallSpan,
+}
+
+/// What the hooks' `after` needs of the request on the wire.
+#[derive(Debug)]
+struct InFlight {
+    method: http::Method,
+    uri: http::Uri,
+    bytes_out: usize,
+    at: Instant,
 }
 
 /// The `Retry-After` of an answer, in seconds (a date is not read).
@@ -683,7 +834,14 @@ impl<T> Exchange for Call<'_, T> {
         response: Option<Response<Vec<u8>>>,
         now: Instant,
     ) -> Result<Step<T>, Error> {
+        if self.deadline.is_none()
+            && let Some(timeout) = self.operation.timeout_duration()
+        {
+            // A timeout past what the clock holds is no timeout.
+            self.deadline = now.checked_add(timeout);
+        }
         if let Some(response) = response {
+            self.answered(Outcome::Answer(&response), now);
             let sent_with = self.sent_with.take();
             if response.status().is_redirection()
                 && self.redirects < MAX_REDIRECTS
@@ -693,7 +851,7 @@ impl<T> Exchange for Call<'_, T> {
                 self.redirects += 1;
                 self.sent_with = sent_with.filter(|_| hop.keep_authorization);
                 self.hop = Some(hop);
-                return Ok(Step::Send(self.outgoing()));
+                return Ok(self.send(now));
             }
             if let Some(generation) = sent_with
                 && !self.repeated
@@ -705,6 +863,7 @@ impl<T> Exchange for Call<'_, T> {
                 self.repeated = true;
                 self.refreshed = true;
                 self.hop = None;
+                trace::token_expired();
                 return Ok(Step::Refresh(generation));
             }
             if let Some(step) = self.retry_answer(&response, now)? {
@@ -739,19 +898,31 @@ impl<T> Exchange for Call<'_, T> {
             None
         };
         if let Some(hit) = self.cached(now) {
+            self.span.cache_hit();
             return self.operation.parse(hit).map(Step::Done);
         }
         self.header = header;
         self.started.get_or_insert(now);
-        Ok(Step::Send(self.outgoing()))
+        Ok(self.send(now))
     }
 
     fn failed(&mut self, error: TransportError, now: Instant) -> Result<Step<T>, Error> {
+        self.answered(Outcome::Failed(error.kind()), now);
         if error.kind() == TransportErrorKind::BodyTooLarge || !self.may_retry(Failure::Transport) {
             return Err(Error::Transport(error));
         }
         let delay = self.policy.delay(self.retries, self.session.random());
-        self.retry(delay, now, || error.to_string())
+        let cause = format!("{:?}", error.kind());
+        self.retry(delay, now, &cause, || error.to_string())
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        self.deadline
+    }
+
+    #[cfg(feature = "tracing")]
+    fn span(&self) -> Option<&tracing::Span> {
+        Some(self.span.span())
     }
 }
 
@@ -789,8 +960,10 @@ impl<T> Call<'_, T> {
             (StatusCode::TOO_MANY_REQUESTS, None) => backoff.max(Duration::from_secs(1)),
             _ => backoff,
         };
-        self.retry(delay, now, || format!("the server answered {status}"))
-            .map(Some)
+        self.retry(delay, now, &status, || {
+            format!("the server answered {status}")
+        })
+        .map(Some)
     }
 
     /// Retries after `delay` (at once when it is zero), unless that would cross the call's
@@ -799,6 +972,7 @@ impl<T> Call<'_, T> {
         &mut self,
         delay: Duration,
         now: Instant,
+        cause: &dyn std::fmt::Display,
         last: impl FnOnce() -> String,
     ) -> Result<Step<T>, Error> {
         let started = *self.started.get_or_insert(now);
@@ -815,9 +989,23 @@ impl<T> Call<'_, T> {
                 )));
             }
         }
+        if let Some(ends) = self.deadline
+            && now.checked_add(delay).is_none_or(|at| at >= ends)
+        {
+            return Err(Error::Transport(TransportError::new(
+                TransportErrorKind::Timeout,
+                format!(
+                    "the call's timeout of {:?} leaves no time for attempt {} ({})",
+                    self.operation.timeout_duration().unwrap_or_default(),
+                    self.retries.saturating_add(2),
+                    last()
+                ),
+            )));
+        }
         self.retries += 1;
+        trace::retry(self.attempt.saturating_add(1), delay, cause);
         if delay.is_zero() {
-            Ok(Step::Send(self.outgoing()))
+            Ok(self.send(now))
         } else {
             Ok(Step::Wait(delay))
         }
@@ -825,6 +1013,48 @@ impl<T> Call<'_, T> {
 
     /// The request to send: the operation's, with the token, at the redirect's target when one
     /// was followed (without the token when that is another origin).
+    /// The next request, through the hooks' `before`.
+    fn send(&mut self, now: Instant) -> Step<T> {
+        let mut request = self.outgoing();
+        self.attempt = self.attempt.saturating_add(1);
+        if !self.hooks.is_empty() {
+            self.hooks.before(&mut request, self.attempt);
+        }
+        self.in_flight = Some(InFlight {
+            method: request.method().clone(),
+            uri: request.uri().clone(),
+            bytes_out: request.body().len(),
+            at: now,
+        });
+        Step::Send(request)
+    }
+
+    /// The hooks' `after`, for the request in flight.
+    fn answered(&mut self, outcome: Outcome<'_>, now: Instant) {
+        if let Some(sent) = self.in_flight.take() {
+            let (status, bytes_in) = match outcome {
+                Outcome::Answer(response) => {
+                    (Some(response.status().as_u16()), response.body().len())
+                }
+                Outcome::Failed(_) => (None, 0),
+            };
+            self.span
+                .answered(status, self.attempt, bytes_in, sent.bytes_out);
+            if self.hooks.is_empty() {
+                return;
+            }
+            self.hooks.after(Answered {
+                method: &sent.method,
+                uri: &sent.uri,
+                attempt: self.attempt,
+                outcome,
+                elapsed: now.saturating_duration_since(sent.at),
+                bytes_out: sent.bytes_out,
+                secrets: false,
+            });
+        }
+    }
+
     fn outgoing(&self) -> Request<Body> {
         match &self.hop {
             None => self.operation.to_request(self.header.as_ref()),

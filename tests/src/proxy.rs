@@ -2,6 +2,11 @@
 //! per (method, path), so tests can prove how many requests a client sent (one refresh, no
 //! request for a cached read, one logout...).
 //!
+//! It can also inject faults: answer the next requests of a route with a `429`, `502`, `503`
+//! or `504` (with or without `Retry-After`) without forwarding them ([`Proxy::fail`]), and it
+//! records when each request arrived and its headers ([`Proxy::seen`]; never `Authorization`
+//! or `Cookie`), so tests can check retries, waits and hook headers.
+//!
 //! Every connection carries exactly one request: the proxy sends `Connection: close` upstream
 //! and rewrites the answer's `Connection` header to `close`, so clients (ureq, reqwest) never
 //! reuse a connection and each request is seen and counted on its own. Request bodies must have
@@ -38,8 +43,34 @@ struct State {
     delays: HashMap<(String, String), Duration>,
     /// When set, the `expires` of login and refresh answers is replaced by this (ms).
     expires_override: Option<u64>,
-    /// Requests to answer `429` without forwarding: how many more, and the `Retry-After`.
-    refusals: HashMap<(String, String), (usize, u64)>,
+    /// Requests to answer with an error without forwarding: how many more, the status, and
+    /// the `Retry-After` in seconds.
+    refusals: HashMap<(String, String), (usize, u16, Option<u64>)>,
+    /// Every request seen, in order, with its arrival time and headers.
+    seen: Vec<Seen>,
+}
+
+/// One request as the proxy saw it.
+#[derive(Clone, Debug)]
+pub struct Seen {
+    /// The method, upper case.
+    pub method: String,
+    /// The path, without the query string.
+    pub path: String,
+    /// When its head was read.
+    pub at: Instant,
+    /// Its headers, names lower case, in order; `authorization` and `cookie` are left out.
+    pub headers: Vec<(String, String)>,
+}
+
+impl Seen {
+    /// The value of the first header `name` (lower case), if any.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 struct Shared {
@@ -152,6 +183,7 @@ impl Proxy {
         let mut state = self.shared.state();
         state.counts.clear();
         state.log.clear();
+        state.seen.clear();
     }
 
     /// Holds requests with this method and path back for `delay` before forwarding them
@@ -170,11 +202,39 @@ impl Proxy {
     /// with `Retry-After: retry_after` seconds and Directus's error body, without forwarding
     /// them (they are counted).
     pub fn rate_limit(&self, method: &str, path: &str, times: usize, retry_after: u64) {
+        self.fail(method, path, times, 429, Some(retry_after));
+    }
+
+    /// Answers the next `times` requests with this method and path with `status` (`429`,
+    /// `502`, `503`, `504`; `401` is Directus's `TOKEN_EXPIRED`) and a Directus-like error body, with `Retry-After: retry_after`
+    /// seconds when given, without forwarding them (they are counted and recorded).
+    /// `times == 0` removes the fault.
+    pub fn fail(
+        &self,
+        method: &str,
+        path: &str,
+        times: usize,
+        status: u16,
+        retry_after: Option<u64>,
+    ) {
         let key = (method.to_ascii_uppercase(), path.to_owned());
         self.shared
             .state()
             .refusals
-            .insert(key, (times, retry_after));
+            .insert(key, (times, status, retry_after));
+    }
+
+    /// The requests with this method and path seen so far, in order, with their arrival
+    /// times and headers (see [`Seen`]).
+    pub fn seen(&self, method: &str, path: &str) -> Vec<Seen> {
+        let method = method.to_ascii_uppercase();
+        self.shared
+            .state()
+            .seen
+            .iter()
+            .filter(|s| s.method == method && s.path == path)
+            .cloned()
+            .collect()
     }
 
     /// Makes the client believe its access tokens live `ms` milliseconds: the `data.expires`
@@ -303,8 +363,14 @@ fn handle(client: TcpStream, shared: &Shared) -> io::Result<()> {
     let target = parts.next().unwrap_or("").to_owned();
     let path = target.split('?').next().unwrap_or("").to_owned();
 
+    let at = Instant::now();
     let mut length = 0usize;
     let mut headers = Vec::new();
+    let recorded: Vec<(String, String)> = head[1..]
+        .iter()
+        .map(|line| (header_name(line), header_value(line).to_owned()))
+        .filter(|(name, _)| name != "authorization" && name != "cookie")
+        .collect();
     for line in &head[1..] {
         match header_name(line).as_str() {
             "content-length" => {
@@ -328,26 +394,71 @@ fn handle(client: TcpStream, shared: &Shared) -> io::Result<()> {
         let key = (method.clone(), path.clone());
         *state.counts.entry(key.clone()).or_default() += 1;
         state.log.push(key.clone());
+        state.seen.push(Seen {
+            method: method.clone(),
+            path: path.clone(),
+            at,
+            headers: recorded,
+        });
         let delay = state.delays.get(&key).copied();
         let auth = method == "POST" && (path == "/auth/login" || path == "/auth/refresh");
         let refused = match state.refusals.get_mut(&key) {
-            Some((left, retry_after)) if *left > 0 => {
+            Some((left, status, retry_after)) if *left > 0 => {
                 *left -= 1;
-                Some(*retry_after)
+                Some((*status, *retry_after))
             }
             _ => None,
         };
         (delay, state.expires_override.filter(|_| auth), refused)
     };
     shared.changed.notify_all();
-    if let Some(retry_after) = refused {
-        let body = format!(
-            r#"{{"errors":[{{"message":"Too many requests, retry after {retry_after}s.","extensions":{{"code":"REQUESTS_EXCEEDED","limit":1,"reset":{retry_after}}}}}]}}"#
-        );
+    if let Some((status, retry_after)) = refused {
+        let (reason, body) = match status {
+            429 => {
+                let reset = retry_after.unwrap_or(1);
+                (
+                    "Too Many Requests",
+                    format!(
+                        r#"{{"errors":[{{"message":"Too many requests, retry after {reset}s.","extensions":{{"code":"REQUESTS_EXCEEDED","limit":1,"reset":{reset}}}}}]}}"#
+                    ),
+                )
+            }
+            401 => (
+                "Unauthorized",
+                String::from(
+                    r#"{"errors":[{"message":"Token expired.","extensions":{"code":"TOKEN_EXPIRED"}}]}"#,
+                ),
+            ),
+            502 => (
+                "Bad Gateway",
+                String::from(
+                    r#"{"errors":[{"message":"Bad gateway","extensions":{"code":"INTERNAL"}}]}"#,
+                ),
+            ),
+            503 => (
+                "Service Unavailable",
+                String::from(
+                    r#"{"errors":[{"message":"Service unavailable","extensions":{"code":"SERVICE_UNAVAILABLE"}}]}"#,
+                ),
+            ),
+            504 => (
+                "Gateway Timeout",
+                String::from(
+                    r#"{"errors":[{"message":"Gateway timeout","extensions":{"code":"INTERNAL"}}]}"#,
+                ),
+            ),
+            _ => (
+                "Error",
+                String::from(
+                    r#"{"errors":[{"message":"Injected fault","extensions":{"code":"INTERNAL"}}]}"#,
+                ),
+            ),
+        };
+        let retry_after = retry_after.map_or_else(String::new, |s| format!("Retry-After: {s}\r\n"));
         let mut out = client;
         write!(
             out,
-            "HTTP/1.1 429 Too Many Requests\r\nRetry-After: {retry_after}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            "HTTP/1.1 {status} {reason}\r\n{retry_after}Content-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
         )?;
         out.flush()?;
