@@ -86,7 +86,7 @@ pub fn error_answer(error: &Error) -> (StatusCode, Vec<u8>) {
             "GATEWAY_TIMEOUT",
             "Directus did not answer in time.",
         ),
-        Error::Transport(_) | Error::Decode { .. } => (
+        Error::Transport(_) | Error::Decode { .. } | Error::Stream(_) => (
             StatusCode::BAD_GATEWAY,
             "BAD_GATEWAY",
             "Directus could not be reached or gave an unreadable answer.",
