@@ -14,6 +14,7 @@ pub mod fixture_models {
 pub mod mail;
 pub mod proxy;
 pub mod realtime;
+pub mod rows;
 pub mod scenarios;
 pub mod shapes;
 pub mod stub;
