@@ -57,6 +57,7 @@ mod versions;
 pub use client::{Builder, Directus};
 pub use collection::{Collection, Pages, Singleton};
 pub use directus_proto::RawPage;
+pub use directus_proto::stream::{StreamError, StreamErrorKind};
 pub use directus_proto::{
     Agg, AggFunc, AggregateRow, ApiError, AssetTransform, Body, CacheConfig, Config, Credentials,
     Error, ErrorCode, ExportFormat, F, FileMeta, Filter, FilterError, Item, Key, Meta, MetaCount,

@@ -915,6 +915,35 @@ mod tests {
         }
     }
 
+    #[test]
+    fn the_streamed_read_sends_what_the_read_sends_and_is_never_cached() {
+        use crate::{BaseUrl, F, Items, Query};
+        let base = BaseUrl::parse("http://localhost:8055").unwrap();
+        let long: Vec<String> = (0..2000).map(|i| format!("name-{i}")).collect();
+        for query in [
+            Query::new().no_limit().fields(["id", "n"]),
+            Query::new().filter(F::in_("name", long)),
+        ] {
+            let items = Items::<Value>::new("rows").with_query(query);
+            let (read, streamed) = (
+                items.read(&base).unwrap(),
+                items.read_stream(&base).unwrap(),
+            );
+            let (a, b) = (read.request(), streamed.request());
+            assert_eq!(
+                (a.method(), a.uri(), a.headers()),
+                (b.method(), b.uri(), b.headers())
+            );
+            assert_eq!(a.body(), b.body());
+            assert!(streamed.is_read() && streamed.may_repeat());
+            assert_eq!(
+                streamed.collection(),
+                None,
+                "kept out of the response cache"
+            );
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
 

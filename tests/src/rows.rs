@@ -51,6 +51,7 @@ pub struct Rows {
     client: Directus,
     name: String,
     rows: u64,
+    keep: bool,
 }
 
 impl Rows {
@@ -66,7 +67,12 @@ impl Rows {
             Field::integer("n"),
             Field::string("label"),
         ]))?;
-        let table = Rows { client, name, rows };
+        let table = Rows {
+            client,
+            name,
+            rows,
+            keep: false,
+        };
         let mut start = 0;
         while start < rows {
             let end = start.saturating_add(BATCH).min(rows);
@@ -81,6 +87,21 @@ impl Rows {
             start = end;
         }
         Ok(table)
+    }
+
+    /// A handle on an existing collection of this shape (deleted when dropped).
+    pub fn existing(client: Directus, name: &str, rows: u64) -> Rows {
+        Rows {
+            client,
+            name: name.to_owned(),
+            rows,
+            keep: false,
+        }
+    }
+
+    /// Keeps the collection on the server when the handle is dropped.
+    pub fn keep(&mut self) {
+        self.keep = true;
     }
 
     /// The collection's name.
@@ -113,6 +134,9 @@ impl Rows {
 
 impl Drop for Rows {
     fn drop(&mut self) {
+        if self.keep {
+            return;
+        }
         if let Err(error) = self.client.delete_collection(&self.name) {
             eprintln!("could not delete the collection {}: {error}", self.name);
         }
