@@ -3,7 +3,8 @@
 //! same answer passes the body limit), the answer's `meta` comes through, an error answer is an
 //! `Err` before any item; and, against a scripted server, a `TOKEN_EXPIRED` before the body is
 //! refreshed and retried while a body cut short ends the stream with an error item, never a
-//! second request. The 200,000-row memory measurement is the `stream-rss` binary.
+//! second request, as does a body cut short in transport. The 200,000-row memory measurement is
+//! the `stream-rss` binary.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -252,4 +253,113 @@ async fn async_refreshes_before_the_body_and_never_resends_after_it() {
     let error = items[2].as_ref().unwrap_err();
     assert!(error.stream().is_some(), "{error}");
     assert_eq!(targets(&stub), EXPECTED);
+}
+
+/// A loopback server that answers its first connection with the head of a long list answer,
+/// two items, and then closes it (the body is cut short in transport); it counts every
+/// connection until stopped.
+struct CutServer {
+    url: String,
+    connections: Arc<AtomicUsize>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl CutServer {
+    fn start() -> CutServer {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let connections = Arc::new(AtomicUsize::new(0));
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (seen, stopped) = (Arc::clone(&connections), Arc::clone(&stop));
+        let thread = std::thread::spawn(move || {
+            // Bounded: at most 60 s of polling every 10 ms.
+            for _ in 0..6000 {
+                if stopped.load(Ordering::SeqCst) {
+                    return;
+                }
+                let Ok((stream, _)) = listener.accept() else {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                    continue;
+                };
+                if seen.fetch_add(1, Ordering::SeqCst) > 0 {
+                    continue; // a resend: counted, never answered
+                }
+                stream.set_nonblocking(false).unwrap();
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                while reader.read_line(&mut line).unwrap_or(0) > 2 {
+                    line.clear();
+                }
+                let mut stream = stream;
+                let body = r#"{"data":[{"id":1,"n":0,"label":"a"},{"id":2,"n":1,"label":"b"},"#;
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n{body}"
+                );
+                let _ = stream.flush();
+            }
+        });
+        CutServer {
+            url,
+            connections,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for CutServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn is_transport(error: &directus_proto::Error) -> bool {
+    matches!(error, directus_proto::Error::Transport(_))
+}
+
+#[test]
+fn blocking_a_body_cut_in_transport_is_the_last_item() {
+    let server = CutServer::start();
+    let client = directus_blocking::Directus::with_token(&server.url, "token").unwrap();
+    let items: Vec<_> = client
+        .collection_as::<Row>("things")
+        .no_limit()
+        .read_stream()
+        .unwrap()
+        .collect();
+    assert_eq!(items.len(), 3, "{items:?}");
+    assert!(items[..2].iter().all(Result::is_ok));
+    let error = items[2].as_ref().unwrap_err();
+    assert!(is_transport(error), "{error}");
+    assert_eq!(server.connections(), 1, "the read was sent again");
+}
+
+#[tokio::test]
+async fn async_a_body_cut_in_transport_is_the_last_item() {
+    let server = CutServer::start();
+    let client = directus_async::Directus::with_token(&server.url, "token").unwrap();
+    let items: Vec<_> = client
+        .collection_as::<Row>("things")
+        .no_limit()
+        .read_stream()
+        .await
+        .unwrap()
+        .collect()
+        .await;
+    assert_eq!(items.len(), 3, "{items:?}");
+    assert!(items[..2].iter().all(Result::is_ok));
+    let error = items[2].as_ref().unwrap_err();
+    assert!(is_transport(error), "{error}");
+    assert_eq!(server.connections(), 1, "the read was sent again");
 }
