@@ -443,6 +443,7 @@ impl<T: DeserializeOwned> ItemDecoder<T> {
                         }),
                     )
                 }
+                Target::Meta if bytes == b"null" => None,
                 Target::Meta => {
                     match serde_json::from_slice::<Meta>(bytes) {
                         Ok(meta) => self.meta = Some(meta),
@@ -774,7 +775,7 @@ mod tests {
         }
     }
 
-    const TRICKY: &str = r#" {"data" : [ {"id":1,"s":"a]}\"[{\\","n":[1,[2,{"x":null}]]}, 2 ,-3.5e2,"str]",true,false,null,[],{},
+    const TRICKY: &str = r#" {"meta":null, "data" : [ {"id":1,"s":"a]}\"[{\\","n":[1,[2,{"x":null}]]}, 2 ,-3.5e2,"str]",true,false,null,[],{},
         {"u":"\u00e9\ud83d\ude00"} ] , "meta":{"filter_count":"7","total_count":9}, "other":{"k":[1,"]"]} }  "#;
 
     #[test]
@@ -785,7 +786,7 @@ mod tests {
             let (items, end, meta) = decode_in::<Value>(TRICKY.as_bytes(), size);
             end.unwrap();
             assert_eq!(items, expected, "chunks of {size}");
-            assert_eq!(meta.unwrap().filter_count, Some(7));
+            assert_eq!(meta.unwrap().filter_count, Some(7), "the later meta");
         }
     }
 
