@@ -1,4 +1,4 @@
-//! Streamed reads (`read_stream`) and borrowed decoding (`read_raw`) in both clients: 10,000
+//! Streamed reads (`read_stream`) and borrowed decoding (`read_raw`) in both clients: 20,000
 //! rows read with `no_limit()` arrive once each and in order (also where a buffered read of the
 //! same answer passes the body limit), the answer's `meta` comes through, an error answer is an
 //! `Err` before any item; and, against a scripted server, a `TOKEN_EXPIRED` before the body is
@@ -15,11 +15,11 @@ use directus_tests::stub::{Reply, Stub};
 use directus_tests::{Server, unique};
 use futures_util::{StreamExt, TryStreamExt};
 
-/// Rows of the test collection: creating them is most of the test's time (about 2.5 ms a row
+/// Rows of the test collection: creating them is most of the test's time (about 1 ms a row
 /// on SQLite), and the test command runs this file twice (SQLite, PostgreSQL).
-const ROWS: u64 = 10_000;
+const ROWS: u64 = 20_000;
 
-/// A body limit far below the answer's size (10,000 rows are about 0.6 MB).
+/// A body limit far below the answer's size (20,000 rows are about 1.3 MB).
 const SMALL_LIMIT: u64 = 256 * 1024;
 
 fn runtime() -> tokio::runtime::Runtime {
