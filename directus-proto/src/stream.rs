@@ -44,12 +44,30 @@ use serde::de::DeserializeOwned;
 use crate::error::{ApiError, Error, excerpt};
 use crate::response::Meta;
 
-/// The deepest nesting of objects and arrays an item may have (serde_json's own recursion
-/// limit): a deeper item ends the stream with [`StreamErrorKind::TooDeep`].
-pub const MAX_ITEM_DEPTH: usize = 128;
+/// The deepest nesting of objects and arrays an item may have (the deepest serde_json reads
+/// with its recursion limit of 128): a deeper item ends the stream with
+/// [`StreamErrorKind::TooDeep`].
+///
+/// ```
+/// use directus_proto::stream::{ItemDecoder, MAX_ITEM_DEPTH, Next};
+/// let deep = format!("{{\"data\":[{}{}]}}", "[".repeat(MAX_ITEM_DEPTH), "]".repeat(MAX_ITEM_DEPTH));
+/// let mut decoder = ItemDecoder::<serde_json::Value>::new(http::StatusCode::OK);
+/// decoder.feed(deep.as_bytes());
+/// assert!(matches!(decoder.next(), Ok(Next::Item(_))));
+/// let deeper = format!("{{\"data\":[{}]}}", "[".repeat(MAX_ITEM_DEPTH + 1));
+/// let mut decoder = ItemDecoder::<serde_json::Value>::new(http::StatusCode::OK);
+/// decoder.feed(deeper.as_bytes());
+/// assert!(decoder.next().unwrap_err().stream().is_some());
+/// ```
+pub const MAX_ITEM_DEPTH: usize = 127;
 
 /// The default largest item, in bytes: the default body limit of a buffered read
 /// ([`Config::body_limit_bytes`](crate::Config::body_limit_bytes)).
+///
+/// ```
+/// use directus_proto::{Config, stream::MAX_ITEM_BYTES};
+/// assert_eq!(MAX_ITEM_BYTES as u64, Config::default().body_limit_bytes());
+/// ```
 pub const MAX_ITEM_BYTES: usize = 32 * 1024 * 1024;
 
 /// The longest object key the envelope scanner keeps (`errors` is the longest it looks for).
