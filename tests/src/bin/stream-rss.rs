@@ -23,6 +23,7 @@ use std::time::Instant;
 use directus_proto::Order;
 use directus_tests::Server;
 use directus_tests::rows::{Row, Rows};
+use directus_tests::rss::peak_kb;
 use futures_util::StreamExt;
 
 type Failure = Box<dyn std::error::Error>;
@@ -37,16 +38,6 @@ const PHASES: [&str; 5] = [
     "async-pages",
     "blocking-buffered",
 ];
-
-/// The process's peak resident memory in kB (`VmHWM`, the same as `ru_maxrss`).
-fn peak_kb() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
