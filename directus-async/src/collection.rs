@@ -48,6 +48,16 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
 
     query_methods!(items);
 
+    /// The client (for the handle's methods in other modules).
+    pub(crate) fn client(&self) -> &'a Directus {
+        self.client
+    }
+
+    /// The collection and query (for the handle's methods in other modules).
+    pub(crate) fn items(&self) -> &Items<T> {
+        &self.items
+    }
+
     /// The query built so far.
     ///
     /// ```

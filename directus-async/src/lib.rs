@@ -77,6 +77,7 @@ mod random;
 pub mod realtime;
 mod schema;
 mod shares;
+mod stream;
 mod system;
 mod timer;
 mod transport;
@@ -86,6 +87,8 @@ mod versions;
 
 pub use client::{Builder, Directus};
 pub use collection::{Collection, Singleton};
+pub use directus_proto::RawPage;
+pub use directus_proto::stream::{StreamError, StreamErrorKind};
 pub use directus_proto::{
     Agg, AggFunc, AggregateRow, ApiError, AssetTransform, Body, CacheConfig, Config, Credentials,
     Error, ErrorCode, ExportFormat, F, FileMeta, Filter, FilterError, Item, Key, Meta, MetaCount,
@@ -93,6 +96,7 @@ pub use directus_proto::{
     auth::Tokens, models,
 };
 pub use directus_proto::{Applied, WriteOutcome, lenient};
+pub use stream::ItemStream;
 #[cfg(feature = "reqwest")]
 pub use transport::reqwest_client_builder;
 pub use transport::{ByteStream, HttpClient};

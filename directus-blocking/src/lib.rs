@@ -48,6 +48,7 @@ mod random;
 pub mod realtime;
 mod schema;
 mod shares;
+mod stream;
 mod system;
 mod transport;
 mod users;
@@ -56,6 +57,8 @@ mod versions;
 
 pub use client::{Builder, Directus};
 pub use collection::{Collection, Pages, Singleton};
+pub use directus_proto::RawPage;
+pub use directus_proto::stream::{StreamError, StreamErrorKind};
 pub use directus_proto::{
     Agg, AggFunc, AggregateRow, ApiError, AssetTransform, Body, CacheConfig, Config, Credentials,
     Error, ErrorCode, ExportFormat, F, FileMeta, Filter, FilterError, Item, Key, Meta, MetaCount,
@@ -63,6 +66,7 @@ pub use directus_proto::{
     auth::Tokens, models,
 };
 pub use directus_proto::{Applied, WriteOutcome, lenient};
+pub use stream::ItemStream;
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

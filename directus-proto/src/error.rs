@@ -59,6 +59,10 @@ pub enum Error {
     /// The request never got an HTTP answer.
     #[error(transparent)]
     Transport(#[from] TransportError),
+    /// A streamed list answer that could not be read (see [`crate::stream`]): not a list
+    /// envelope, cut short, or an item past the size or depth limit.
+    #[error(transparent)]
+    Stream(#[from] crate::stream::StreamError),
 }
 
 impl Error {
@@ -76,6 +80,19 @@ impl Error {
         }
     }
 
+    /// The streaming error, if this is one.
+    ///
+    /// ```
+    /// # use directus_proto::Error;
+    /// assert!(Error::InvalidInput("x".into()).stream().is_none());
+    /// ```
+    pub fn stream(&self) -> Option<&crate::stream::StreamError> {
+        match self {
+            Error::Stream(stream) => Some(stream),
+            _ => None,
+        }
+    }
+
     /// The HTTP status, when there was an HTTP answer.
     ///
     /// ```
@@ -87,6 +104,7 @@ impl Error {
             Error::Api(api) => Some(api.status()),
             Error::Decode { status, .. } => Some(*status),
             Error::Applied(applied) => Some(applied.status()),
+            Error::Stream(stream) => Some(stream.status()),
             _ => None,
         }
     }

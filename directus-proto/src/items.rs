@@ -252,6 +252,43 @@ impl<T: DeserializeOwned> Items<T> {
         )
     }
 
+    /// The request of a streamed read: the same request as [`read`](Self::read), whose answer
+    /// the driver reads as it arrives through a [`stream::ItemDecoder`](crate::stream::ItemDecoder)
+    /// instead of whole. The operation's own parser only checks the status (its body is left
+    /// to the decoder), and it is never served from or put in the response cache.
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, Items, Query};
+    /// let base = BaseUrl::parse("http://localhost").unwrap();
+    /// let items = Items::<serde_json::Value>::new("a").with_query(Query::new().no_limit());
+    /// let op = items.read_stream(&base).unwrap();
+    /// assert_eq!(op.request().uri(), "http://localhost/items/a?limit=-1");
+    /// assert_eq!(op.request().headers()["accept"], "application/json");
+    /// assert!(op.collection().is_none());
+    /// ```
+    pub fn read_stream(&self, base: &BaseUrl) -> Result<Operation<()>, Error> {
+        let read = self.read(base)?;
+        Ok(Operation::new(read.request().clone(), response::empty))
+    }
+
+    /// A read whose answer is kept as its bytes, to decode into types that borrow from it
+    /// ([`RawPage::parse_borrowed`](crate::RawPage::parse_borrowed)).
+    ///
+    /// ```
+    /// # use directus_proto::{BaseUrl, Items};
+    /// let base = BaseUrl::parse("http://localhost").unwrap();
+    /// let op = Items::<serde_json::Value>::new("a").read_raw(&base).unwrap();
+    /// let raw = op.parse(http::Response::new(br#"{"data":[{"n":"x"}]}"#.to_vec())).unwrap();
+    /// assert_eq!(raw.parse_borrowed::<std::collections::HashMap<&str, &str>>().unwrap().items()[0]["n"], "x");
+    /// ```
+    pub fn read_raw(&self, base: &BaseUrl) -> Result<Operation<crate::RawPage>, Error> {
+        self.read_with(
+            base,
+            self.collection()?.route().to_owned(),
+            crate::borrowed::raw_page,
+        )
+    }
+
     /// Exports the items matching the query as a file in `format` (CSV, JSON, XML, YAML), as
     /// text: the same query, answered as the export instead of the JSON envelope.
     ///

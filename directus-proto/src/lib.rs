@@ -12,6 +12,8 @@
 //!   [`Logout`] are the [`Exchange`]s a driver runs.
 //! - [`response`] and [`Error`]: answers into types, errors into [`ApiError`]s; [`applied`]: an
 //!   `Err` from a write says whether the server applied it.
+//! - [`stream`]: reads of any size, decoded item by item while the body arrives;
+//!   [`borrowed`]: pages decoded into types that borrow from the body.
 //! - [`lenient`]: serde helpers for decimals and big integers, which PostgreSQL sends as strings.
 //!
 //! Most programs use a driver instead (`directus-blocking = "0.1"` or `directus-async = "0.1"`);
@@ -39,6 +41,7 @@ pub mod applied;
 pub mod assets;
 pub mod auth;
 mod body;
+pub mod borrowed;
 mod cache;
 pub mod call_options;
 mod collection;
@@ -66,6 +69,7 @@ pub mod route;
 pub mod schema;
 pub mod session;
 pub mod shares;
+pub mod stream;
 pub mod system;
 pub mod trace;
 mod url;
@@ -79,6 +83,7 @@ pub use applied::{Applied, WriteOutcome};
 pub use assets::AssetTransform;
 pub use auth::{Credentials, Secret};
 pub use body::Body;
+pub use borrowed::RawPage;
 pub use cache::CacheConfig;
 pub use call_options::CallOptions;
 pub use collection::{CollectionRef, Key};

@@ -93,7 +93,7 @@ pub(crate) fn error_parts(error: &Error) -> (StatusCode, String, String) {
             "GATEWAY_TIMEOUT",
             "Directus did not answer in time.",
         ),
-        Error::Transport(_) | Error::Decode { .. } => (
+        Error::Transport(_) | Error::Decode { .. } | Error::Stream(_) => (
             StatusCode::BAD_GATEWAY,
             "BAD_GATEWAY",
             "Directus could not be reached or gave an unreadable answer.",

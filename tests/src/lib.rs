@@ -15,6 +15,8 @@ pub mod fixture_models {
 pub mod mail;
 pub mod proxy;
 pub mod realtime;
+pub mod rows;
+pub mod rss;
 pub mod scenarios;
 pub mod shapes;
 pub mod stub;
