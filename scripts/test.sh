@@ -48,8 +48,10 @@ if [ "${DIRECTUS_RS_POSTGRES:-1}" != 0 ]; then
     drs_postgres_up pg
     drs_use_instance pg
     drs_setup_fixtures
-    drs_say "cargo test -p directus-tests (the integration suite again, against $DIRECTUS_URL on PostgreSQL)"
-    cargo test -p directus-tests
+    # --workspace --test '*': the integration tests only, built with the same features as the
+    # pass above (a `-p directus-tests` build resolves features differently and recompiles).
+    drs_say "cargo test --workspace --test '*' (the integration suites again, against $DIRECTUS_URL on PostgreSQL)"
+    cargo test --workspace --test '*'
 fi
 
 if [ "${DIRECTUS_RS_SCALED:-1}" != 0 ]; then
@@ -61,8 +63,8 @@ if [ "${DIRECTUS_RS_SCALED:-1}" != 0 ]; then
         drs_cluster_up scale-a scale-b
     fi
     drs_use_instance scale-a
-    drs_say "cargo test -p directus-tests --test scaled (two Directus behind a balancer, one PostgreSQL, Redis)"
-    cargo test -p directus-tests --test scaled
+    drs_say "cargo test --workspace --test scaled (two Directus behind a balancer, one PostgreSQL, Redis)"
+    cargo test --workspace --test scaled
 fi
 
 drs_say "all checks passed"
