@@ -214,10 +214,10 @@ async fn open<U: DeserializeOwned>(
     let inner = client.inner();
     let call = inner.session.call(op);
     inner
-        .drive_with(call, |request| {
+        .drive_with(call, |request, config| {
             let opened = &opened;
             async move {
-                let response = inner.http.open(request, &inner.config).await?;
+                let response = inner.http.open(request, &config).await?;
                 let (parts, body) = response.into_parts();
                 if parts.status.is_success() {
                     // Keep the unread body for after the call; the call sees the head.
@@ -226,7 +226,7 @@ async fn open<U: DeserializeOwned>(
                 } else {
                     // An error answer: read it whole (within the body limit and the timeout)
                     // and let the call decide (refresh, retry, error).
-                    let bytes = crate::transport::collect_limited(body, &inner.config).await?;
+                    let bytes = crate::transport::collect_limited(body, &config).await?;
                     Ok(http::Response::from_parts(parts, bytes))
                 }
             }

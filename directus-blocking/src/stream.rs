@@ -203,8 +203,8 @@ fn open<U: DeserializeOwned>(
 ) -> crate::Result<ItemStream<U>> {
     let mut opened = None;
     let call = client.session_state().call(op);
-    client.drive_with(call, |request| {
-        let response = client.transport().open_stream(request)?;
+    client.drive_with(call, |transport, request| {
+        let response = transport.open_stream(request)?;
         if response.status().is_success() {
             // Keep the unread body for after the call; the call sees the head.
             let (parts, body) = response.into_parts();
@@ -212,7 +212,7 @@ fn open<U: DeserializeOwned>(
             Ok(http::Response::from_parts(parts, Vec::new()))
         } else {
             // An error answer: read it whole and let the call decide (refresh, retry, error).
-            client.transport().read_answer(response)
+            transport.read_answer(response)
         }
     })?;
     let (status, body) =
