@@ -45,6 +45,7 @@ pub mod files;
 mod graphql;
 mod random;
 pub mod realtime;
+mod resolve;
 mod schema;
 mod shares;
 mod system;
