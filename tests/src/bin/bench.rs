@@ -17,7 +17,9 @@
 //! `VmHWM` is that case's own.
 //!
 //! Settings (environment): `DRS_BENCH_ROUNDS` (default 7), `DRS_BENCH_WRITE_ROWS` (default
-//! 10,000 per contender and round), `DRS_BENCH_WRITE_ROUNDS` (default 3). `--record DIR`
+//! 10,000 per contender and round), `DRS_BENCH_WRITE_ROUNDS` (default 3), `DRS_BENCH_ONLY`
+//! (only the cases whose title contains it), `DRS_BENCH_PLAIN_TIMEOUTS=1` (the plain clients
+//! get the clients' timeouts: the cost of the settings apart from the client's own). `--record DIR`
 //! only writes a 100-row and a 2,000-row answer to `DIR` (the data of
 //! `cargo bench -p directus-proto`).
 //!
@@ -195,12 +197,34 @@ where
 /// server close an idle connection and would send on it (reqwest fails such a request).
 const POOL_IDLE: Duration = Duration::from_secs(4);
 
+/// With `DRS_BENCH_PLAIN_TIMEOUTS=1` the plain clients get the timeouts the clients set
+/// (connect, read, and per request): it tells the cost of those settings from the client's own.
+fn plain_timeouts() -> bool {
+    std::env::var("DRS_BENCH_PLAIN_TIMEOUTS").is_ok_and(|v| v == "1")
+}
+
 fn plain_reqwest() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
+    let builder = if plain_timeouts() {
+        directus_async::reqwest_client_builder(&directus_async::Config::default())
+    } else {
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none())
+    };
+    builder
         .pool_idle_timeout(POOL_IDLE)
         .build()
         .expect("reqwest client")
+}
+
+fn plain_ureq() -> ureq::Agent {
+    if !plain_timeouts() {
+        return ureq::Agent::new_with_defaults();
+    }
+    let config = directus_async::Config::default();
+    ureq::Agent::config_builder()
+        .timeout_connect(Some(config.connect_timeout_duration()))
+        .timeout_global(Some(config.timeout_duration()))
+        .build()
+        .into()
 }
 
 /// The async client with its own default pool settings but [`POOL_IDLE`].
@@ -231,14 +255,11 @@ fn ureq_get(agent: &ureq::Agent, env: &Env, url: &str) -> Result<Vec<Row>, Failu
 }
 
 async fn reqwest_get(client: &reqwest::Client, env: &Env, url: &str) -> Result<Vec<Row>, Failure> {
-    let body = client
-        .get(url)
-        .header("Authorization", env.bearer())
-        .send()
-        .await?
-        .error_for_status()?
-        .bytes()
-        .await?;
+    let mut request = client.get(url).header("Authorization", env.bearer());
+    if plain_timeouts() {
+        request = request.timeout(directus_async::Config::default().timeout_duration());
+    }
+    let body = request.send().await?.error_for_status()?.bytes().await?;
     Ok(serde_json::from_slice::<Envelope<Vec<Row>>>(&body)?.data)
 }
 
@@ -272,7 +293,7 @@ fn read_pairs(
             Ok(n)
         }),
     };
-    let agent = ureq::Agent::new_with_defaults();
+    let agent = plain_ureq();
     let (e, u) = (env.clone(), url.clone());
     let plain = Contender {
         name: "ureq",
@@ -377,7 +398,7 @@ fn pagination(env: &Env) -> Vec<Case> {
             Ok(n)
         }),
     };
-    let agent = ureq::Agent::new_with_defaults();
+    let agent = plain_ureq();
     let e = env.clone();
     let plain = Contender {
         name: "ureq",
@@ -536,7 +557,7 @@ fn write_cases(env: &Env, total: usize) -> Vec<Case> {
             Ok(n)
         }),
     };
-    let agent = ureq::Agent::new_with_defaults();
+    let agent = plain_ureq();
     let (e, u, data) = (env.clone(), url.clone(), batches());
     let plain = Contender {
         name: "ureq",
@@ -586,16 +607,15 @@ fn write_cases(env: &Env, total: usize) -> Vec<Case> {
         async move {
             let mut n = 0;
             for batch in data.iter() {
-                let body = rq
+                let mut request = rq
                     .post(&u)
                     .header("Authorization", e.bearer())
                     .header("Content-Type", "application/json")
-                    .body(serde_json::to_vec(batch)?)
-                    .send()
-                    .await?
-                    .error_for_status()?
-                    .bytes()
-                    .await?;
+                    .body(serde_json::to_vec(batch)?);
+                if plain_timeouts() {
+                    request = request.timeout(directus_async::Config::default().timeout_duration());
+                }
+                let body = request.send().await?.error_for_status()?.bytes().await?;
                 n += serde_json::from_slice::<Envelope<Vec<Row>>>(&body)?
                     .data
                     .len();
@@ -1022,16 +1042,28 @@ fn run() -> Result<(), Failure> {
     let write_rows = env_usize("DRS_BENCH_WRITE_ROWS", 10_000).max(BATCH);
     let write_rounds = env_usize("DRS_BENCH_WRITE_ROUNDS", 3).max(1);
 
-    let read_cases: Vec<Case> = [page_100(&env), pagination(&env), all_rows(&env)]
-        .into_iter()
-        .flatten()
-        .collect();
+    let only = std::env::var("DRS_BENCH_ONLY").unwrap_or_default();
+    let chosen = |cases: Vec<Case>| -> Vec<Case> {
+        cases
+            .into_iter()
+            .filter(|c| c.title.contains(&only))
+            .collect()
+    };
+    let read_cases = chosen(
+        [page_100(&env), pagination(&env), all_rows(&env)]
+            .into_iter()
+            .flatten()
+            .collect(),
+    );
     eprintln!("bench: reads, {rounds} rounds");
     let mut results = run_cases(read_cases, rounds)?;
     eprintln!("bench: {IN_FLIGHT} in flight, {rounds} rounds");
-    results.extend(run_cases(in_flight(&env), rounds)?);
+    results.extend(run_cases(chosen(in_flight(&env)), rounds)?);
     eprintln!("bench: writes of {write_rows} rows, {write_rounds} rounds");
-    results.extend(run_cases(write_cases(&env, write_rows), write_rounds)?);
+    results.extend(run_cases(
+        chosen(write_cases(&env, write_rows)),
+        write_rounds,
+    )?);
 
     println!(
         "### Client CPU and wall time, medians of {rounds} rounds ({write_rounds} for writes)"
