@@ -15,6 +15,9 @@
 //!   minute at most instead of once per request. A failed lookup is not kept.
 //!
 //! A caller who passes their own agent ([`crate::Builder::agent`]) keeps its resolver.
+//!
+//! ureq's `Resolver` trait lives in its `unversioned` module, which may change in a minor ureq
+//! release: a ureq upgrade must build this module (the compiler says so if it does not).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Mutex, PoisonError};
