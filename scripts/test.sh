@@ -23,6 +23,13 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
 drs_say "directus-async builds without its default features (no reqwest, no tokio)"
 cargo build -q -p directus-async --no-default-features
 
+# Benchmarks are not tests: they are only built here (in the dev profile: a release build of
+# their dependencies would cost CI minutes and prove nothing more). `cargo bench -p
+# directus-proto` and `bash scripts/bench.sh` run them.
+drs_say "the benchmarks build (cargo build --benches -p directus-proto; the bench binary)"
+cargo build -q -p directus-proto --benches
+cargo build -q -p directus-tests --bin bench
+
 drs_say "dependency rules: proto has no HTTP client or runtime, blocking has no tokio or reqwest"
 drs_forbid_deps directus-proto 'ureq|reqwest|tokio|hyper'
 drs_forbid_deps directus-blocking 'tokio|reqwest|hyper'

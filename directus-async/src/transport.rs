@@ -210,10 +210,13 @@ mod reqwest_client {
         mut response: reqwest::Response,
         limit: u64,
     ) -> Result<Response<Vec<u8>>, Error> {
-        if response.content_length().is_some_and(|n| n > limit) {
+        let announced = response.content_length();
+        if announced.is_some_and(|n| n > limit) {
             return Err(too_large(limit));
         }
-        let mut body = Vec::new();
+        // Room for the announced length (within the limit) up front: growing by doubling
+        // copies the body again and again and churns the allocator.
+        let mut body = Vec::with_capacity(announced.map_or(0, |n| usize::try_from(n).unwrap_or(0)));
         while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
             if body.len() as u64 + chunk.len() as u64 > limit {
                 return Err(too_large(limit));

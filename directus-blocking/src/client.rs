@@ -87,7 +87,10 @@ impl std::fmt::Debug for Builder {
 impl Builder {
     /// Shares this agent (its connection pool) with other clients: several users, one pool.
     /// The client's timeouts and body limit apply per request; the agent's own status handling
-    /// is overridden so that error answers reach the client.
+    /// is overridden so that error answers reach the client. The agent keeps its own name
+    /// resolver: ureq's default one looks up the host of every request on a new thread when a
+    /// connect timeout is set, where the client's own agent answers IP literals and `localhost`
+    /// inline and keeps other names' addresses for 30 seconds.
     ///
     /// ```
     /// # use directus_blocking::Directus;
@@ -194,10 +197,15 @@ impl Builder {
         // The jitter's randomness: proto draws none of its own.
         session.seed_jitter(crate::random::bits() as u64);
         let agent = self.agent.unwrap_or_else(|| {
-            ureq::Agent::config_builder()
+            let config = ureq::Agent::config_builder()
                 .user_agent(concat!("directus-rs/", env!("CARGO_PKG_VERSION")))
-                .build()
-                .into()
+                .build();
+            // No thread per request for name resolution (see `resolve`).
+            ureq::Agent::with_parts(
+                config,
+                ureq::unversioned::transport::DefaultConnector::new(),
+                crate::resolve::Resolver::default(),
+            )
         });
         if let Some(hook) = self.on_tokens {
             session.on_tokens(move |tokens| hook(tokens));

@@ -46,6 +46,7 @@ pub mod files;
 mod graphql;
 mod random;
 pub mod realtime;
+mod resolve;
 mod schema;
 mod shares;
 mod stream;

@@ -217,6 +217,23 @@ impl<T: DeserializeOwned> Items<T> {
         self.op(base, method, path, &query, Some(body), parse)
     }
 
+    /// A create or update whose body is already JSON (the caller's value serialized once,
+    /// straight to bytes: no `Value` in between).
+    fn write_json<U>(
+        &self,
+        base: &BaseUrl,
+        method: Method,
+        path: String,
+        body: Vec<u8>,
+        parse: crate::operation::Parser<U>,
+    ) -> Result<Operation<U>, Error> {
+        let query = self.query.fields_only().to_query_string()?;
+        let path = with_query(path, &query);
+        let json = http::HeaderValue::from_static("application/json");
+        let op = Operation::with_body(base, method, &path, body, json, parse)?;
+        Ok(op.for_collection(self.collection.clone()))
+    }
+
     fn read_with<U>(
         &self,
         base: &BaseUrl,
@@ -349,12 +366,12 @@ impl<T: DeserializeOwned> Items<T> {
         base: &BaseUrl,
         patch: &B,
     ) -> Result<Operation<Option<T>>, Error> {
-        let body = to_value(patch)?;
-        self.write(
+        let body = crate::json::to_bytes(patch)?;
+        self.write_json(
             base,
             Method::PATCH,
             self.collection()?.route().to_owned(),
-            &body,
+            body,
             response::written::<T>,
         )
     }
@@ -373,14 +390,15 @@ impl<T: DeserializeOwned> Items<T> {
         base: &BaseUrl,
         item: &B,
     ) -> Result<Operation<Option<T>>, Error> {
-        let body = to_value(item)?;
-        if !body.is_object() {
+        let body = crate::json::to_bytes(item)?;
+        // Compact JSON: an object is the only value that starts with `{`.
+        if body.first() != Some(&b'{') {
             return Err(Error::invalid(
                 "an item to create must serialize to an object",
             ));
         }
         let path = self.collection()?.route().to_owned();
-        self.write(base, Method::POST, path, &body, response::written::<T>)
+        self.write_json(base, Method::POST, path, body, response::written::<T>)
     }
 
     /// Creates several items in one request.
@@ -397,9 +415,9 @@ impl<T: DeserializeOwned> Items<T> {
         base: &BaseUrl,
         items: &[B],
     ) -> Result<Operation<Option<Vec<T>>>, Error> {
-        let body = to_value(items)?;
+        let body = crate::json::to_bytes(items)?;
         let path = self.collection()?.route().to_owned();
-        self.write(base, Method::POST, path, &body, response::written::<Vec<T>>)
+        self.write_json(base, Method::POST, path, body, response::written::<Vec<T>>)
     }
 
     /// Updates one item by key with a partial object.
@@ -416,9 +434,9 @@ impl<T: DeserializeOwned> Items<T> {
         key: impl Into<Key>,
         patch: &B,
     ) -> Result<Operation<Option<T>>, Error> {
-        let body = to_value(patch)?;
+        let body = crate::json::to_bytes(patch)?;
         let path = self.collection()?.item_route(&key.into())?;
-        self.write(base, Method::PATCH, path, &body, response::written::<T>)
+        self.write_json(base, Method::PATCH, path, body, response::written::<T>)
     }
 
     /// Applies one partial object to several items by key.

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The whole-process benchmark (not a test): builds the bench binary in release mode, starts a
+# throwaway Directus on loopback (or uses the one DIRECTUS_URL names), runs
+# `tests/src/bin/bench.rs` against it and rewrites BENCHMARKS.md from its output, with the date
+# and the machine. Takes a few minutes. Settings of the binary (DRS_BENCH_ROUNDS, ...) pass
+# through; see the binary's docs.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$DRS_ROOT"
+
+drs_say "cargo build --release -p directus-tests --bin bench"
+cargo build --release -q -p directus-tests --bin bench
+
+# 64 requests in flight must not be shed by the server's pressure limiter.
+export DIRECTUS_RS_SERVER_ENV="${DIRECTUS_RS_SERVER_ENV:-PRESSURE_LIMITER_ENABLED=false}"
+drs_server_up
+
+out="$(mktemp)"
+drs_say "running the benchmark against $DIRECTUS_URL"
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+target/release/bench >"$out"
+load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
+
+cpu="$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
+{
+    echo "# Benchmarks"
+    echo
+    echo "Written by \`bash scripts/bench.sh\` (do not edit by hand): the whole-process benchmark"
+    echo "\`tests/src/bin/bench.rs\` against a real Directus ${DIRECTUS_VERSION:-12} on ${DIRECTUS_DB:-sqlite},"
+    echo "both clients next to plain ureq / reqwest + serde doing the same requests, interleaved."
+    echo "Client CPU is getrusage user + system time of the benchmark process (the server is"
+    echo "another process). Ratios matter; absolute times depend on the machine and its load."
+    echo "The core's own costs: \`cargo bench -p directus-proto\`."
+    echo
+    echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "- machine: $(nproc) CPUs, ${cpu:-unknown CPU}, $(uname -sr)"
+    echo "- load average (1, 5, 15 min) before / after: $load_before / $load_after"
+    echo "- $(rustc --version)"
+    echo "- commit: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!BENCHMARKS.md' || echo ' (with uncommitted changes)')"
+    echo
+    cat "$out"
+} >BENCHMARKS.md
+rm -f "$out"
+drs_say "BENCHMARKS.md rewritten"
