@@ -1,6 +1,5 @@
 //! Handles on a collection's items and on a singleton, and pagination as a `Stream`.
 
-use std::collections::VecDeque;
 
 use directus_proto::{ExportFormat, Filter, Items, Key, Page, Query, query_methods};
 use futures_util::Stream;
@@ -133,29 +132,34 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
         T: 'a,
     {
         let client = self.client;
-        let state = (self.items.pages(), VecDeque::new(), false);
-        futures_util::stream::unfold(state, move |(mut pager, mut buffer, failed)| async move {
-            if let Some(item) = buffer.pop_front() {
-                return Some((Ok(item), (pager, buffer, failed)));
-            }
-            if failed {
-                return None;
-            }
-            let page = match pager.next_read(client.base_url())? {
-                Ok(op) => client.run(op).await,
-                Err(err) => Err(err),
-            };
-            match page {
-                Ok(page) => {
-                    pager.received(page.items().len());
-                    buffer.extend(page.into_items());
-                    let item = buffer.pop_front()?;
-                    Some((Ok(item), (pager, buffer, false)))
+        // One future per page, not per item: the items of a page are handed out by a plain
+        // iterator (`try_flatten`), so the call's future is built once per request.
+        let pages = futures_util::stream::unfold(
+            (self.items.pages(), false),
+            move |(mut pager, failed)| async move {
+                if failed {
+                    return None;
                 }
-                // One error ends the stream: the same page would fail again.
-                Err(err) => Some((Err(err), (pager, buffer, true))),
-            }
-        })
+                let page = match pager.next_read(client.base_url())? {
+                    Ok(op) => client.run(op).await,
+                    Err(err) => Err(err),
+                };
+                match page {
+                    Ok(page) => {
+                        pager.received(page.items().len());
+                        let items = page.into_items();
+                        if items.is_empty() {
+                            return None;
+                        }
+                        let items = futures_util::stream::iter(items.into_iter().map(Ok));
+                        Some((Ok(items), (pager, false)))
+                    }
+                    // One error ends the stream: the same page would fail again.
+                    Err(err) => Some((Err(err), (pager, true))),
+                }
+            },
+        );
+        futures_util::TryStreamExt::try_flatten(pages)
     }
 
     /// Creates one item (JSON or any serde type); answers it as `T`, or `None` when the user
