@@ -2,15 +2,17 @@
 # The whole-process benchmark (not a test): builds the bench binary in release mode, starts a
 # throwaway Directus on loopback (or uses the one DIRECTUS_URL names), runs
 # `tests/src/bin/bench.rs` against it and rewrites BENCHMARKS.md from its output, with the date
-# and the machine. Takes a few minutes. Settings of the binary (DRS_BENCH_ROUNDS, ...) pass
+# and the machine, with the reads of any size (`tests/src/bin/stream-rss.rs`, 200,000 rows by
+# default: DRS_STREAM_ROWS) and the core's micro-benchmarks (`cargo bench -p directus-proto`).
+# Takes about 15 minutes. Settings of the binary (DRS_BENCH_ROUNDS, ...) pass
 # through; see the binary's docs.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$DRS_ROOT"
 
-drs_say "cargo build --release -p directus-tests --bin bench"
-cargo build --release -q -p directus-tests --bin bench
+drs_say "cargo build --release -p directus-tests --bin bench --bin stream-rss"
+cargo build --release -q -p directus-tests --bin bench --bin stream-rss
 
 # 64 requests in flight must not be shed by the server's pressure limiter.
 export DIRECTUS_RS_SERVER_ENV="${DIRECTUS_RS_SERVER_ENV:-PRESSURE_LIMITER_ENABLED=false}"
@@ -20,6 +22,13 @@ out="$(mktemp)"
 drs_say "running the benchmark against $DIRECTUS_URL"
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 target/release/bench >"$out"
+large_rows="${DRS_STREAM_ROWS:-200000}"
+large="$(mktemp)"
+drs_say "reads of $large_rows rows (stream-rss; creating the rows takes a few minutes)"
+DRS_STREAM_ROWS="$large_rows" target/release/stream-rss >"$large"
+core="$(mktemp)"
+drs_say "cargo bench -p directus-proto"
+cargo bench -q -p directus-proto --bench core >"$core" 2>&1
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 cpu="$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
@@ -40,6 +49,26 @@ cpu="$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
     echo "- commit: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!BENCHMARKS.md' || echo ' (with uncommitted changes)')"
     echo
     cat "$out"
+    echo
+    echo "### Reads of any size"
+    echo
+    echo "A collection of $large_rows small rows read whole, each phase in a fresh process of"
+    echo "\`tests/src/bin/stream-rss.rs\` (peak RSS is that process's \`VmHWM\`). Streamed reads decode"
+    echo "items one by one while the body arrives; the buffered phases hold the whole body and"
+    echo "every item at once."
+    echo
+    cat "$large"
+    echo
+    echo "### The core: \`cargo bench -p directus-proto\`"
+    echo
+    echo "Each \`directus_proto\` line next to the bare serde_json / http code doing the same job"
+    echo "(\`json_and_http\`, \`bare_http_and_serde\`, \`*_serde\`). \`*_borrowed_*\`: a page decoded"
+    echo "into a row type that borrows its strings from the body (\`RawPage::parse_borrowed\`),"
+    echo "next to the owned \`*_typed_*\` rows: the gain of borrowed decoding."
+    echo
+    echo '```text'
+    cat "$core"
+    echo '```'
 } >BENCHMARKS.md
-rm -f "$out"
+rm -f "$out" "$large" "$core"
 drs_say "BENCHMARKS.md rewritten"

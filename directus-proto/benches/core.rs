@@ -2,7 +2,8 @@
 //! building a read, one turn of the session's step loop, parsing recorded answers (a 100-row
 //! and a 2,000-row page of the benchmark collection, `benches/data/`, recorded from a real
 //! server by `cargo run -p directus-tests --bin bench -- --record directus-proto/benches/data`)
-//! into a typed struct and into `Value`.
+//! into a typed struct, into `Value`, and into a type that borrows its strings from the body
+//! (`RawPage::parse_borrowed`).
 //!
 //! ```sh
 //! cargo bench -p directus-proto
@@ -33,6 +34,22 @@ struct Row {
     price: f64,
     stock: i64,
     note: String,
+}
+
+/// The same row borrowing its strings from the answer's body (`Cow`: the recorded strings hold
+/// no escapes, so every one is borrowed).
+#[allow(dead_code)] // the fields are read by serde only
+#[derive(Debug, Deserialize)]
+struct BorrowedRow<'a> {
+    id: i64,
+    #[serde(borrow)]
+    name: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    category: std::borrow::Cow<'a, str>,
+    price: f64,
+    stock: i64,
+    #[serde(borrow)]
+    note: std::borrow::Cow<'a, str>,
 }
 
 /// The envelope the bare code parses.
@@ -207,6 +224,50 @@ mod parse {
     #[divan::bench]
     fn rows_2000_value_serde(b: Bencher<'_, '_>) {
         bare::<Value>(b, PAGE_2000);
+    }
+
+    /// Borrowed decoding (`RawPage::parse_borrowed`) next to the owned typed parse above and to
+    /// bare serde_json into the same borrowing type: the page keeps its body, the strings are
+    /// not copied.
+    fn borrowed_proto(bencher: Bencher<'_, '_>, body: &[u8]) {
+        bencher
+            .with_inputs(|| directus_proto::borrowed::raw_page(answer(body)).expect("raw page"))
+            .bench_local_refs(|raw| {
+                black_box(
+                    raw.parse_borrowed::<BorrowedRow<'_>>()
+                        .expect("page")
+                        .items()
+                        .len(),
+                )
+            });
+    }
+
+    fn borrowed_bare(bencher: Bencher<'_, '_>, body: &[u8]) {
+        bencher.with_inputs(|| answer(body)).bench_local_refs(|r| {
+            black_box(
+                serde_json::from_slice::<Envelope<Vec<BorrowedRow<'_>>>>(r.body())
+                    .expect("json")
+                    .data
+                    .len(),
+            )
+        });
+    }
+
+    #[divan::bench]
+    fn rows_100_borrowed_directus_proto(b: Bencher<'_, '_>) {
+        borrowed_proto(b, PAGE_100);
+    }
+    #[divan::bench]
+    fn rows_100_borrowed_serde(b: Bencher<'_, '_>) {
+        borrowed_bare(b, PAGE_100);
+    }
+    #[divan::bench]
+    fn rows_2000_borrowed_directus_proto(b: Bencher<'_, '_>) {
+        borrowed_proto(b, PAGE_2000);
+    }
+    #[divan::bench]
+    fn rows_2000_borrowed_serde(b: Bencher<'_, '_>) {
+        borrowed_bare(b, PAGE_2000);
     }
 
     /// The recorded answers hold what the benchmark seeded.

@@ -1104,8 +1104,7 @@ fn run() -> Result<(), Failure> {
     println!();
     println!(
         "Ratios move by about ±0.1 between runs on a shared 2-core machine (the load average is \
-         in the header): a ratio that misses its goal by less than that is within the noise. \
-         The streaming and borrowed-decoding cases of issue 15 come with those features."
+         in the header): a ratio that misses its goal by less than that is within the noise."
     );
     drop(cleanup);
     Ok(())

@@ -16,6 +16,11 @@
 //! ```
 //!
 //! A phase can be run alone: `stream-rss --phase blocking-stream --collection NAME --rows N`.
+//!
+//! Prints a Markdown table (stdout; progress goes to stderr): `scripts/bench.sh` puts it in
+//! `BENCHMARKS.md`. Next to the clients' phases, `plain-ureq-buffered` reads the same rows the
+//! way a plain ureq + serde program would (the whole body, then `Vec<Row>`): the memory a read
+//! of that size costs without streaming.
 
 use std::process::{Command, ExitCode};
 use std::time::Instant;
@@ -31,13 +36,17 @@ type Failure = Box<dyn std::error::Error>;
 /// Rows per request in the pagination phases.
 const PAGE: u32 = 1_000;
 
-const PHASES: [&str; 5] = [
+const PHASES: [&str; 6] = [
     "blocking-stream",
     "async-stream",
     "blocking-pages",
     "async-pages",
     "blocking-buffered",
+    "plain-ureq-buffered",
 ];
+
+/// The issue's goal for a streamed read and for pagination of any size: peak RSS under 20 MB.
+const GOAL_MB: f64 = 20.0;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
@@ -72,8 +81,8 @@ fn parent() -> Result<(), Failure> {
         _ => {
             let started = Instant::now();
             let table = Rows::create(admin, "stream_rss", rows)?;
-            println!(
-                "created {rows} rows in {} in {:.1} s",
+            eprintln!(
+                "stream-rss: created {rows} rows in {} in {:.1} s",
                 table.name(),
                 started.elapsed().as_secs_f64()
             );
@@ -82,14 +91,12 @@ fn parent() -> Result<(), Failure> {
     };
     if std::env::var("DRS_STREAM_KEEP").is_ok_and(|v| v == "1") {
         table.keep();
-        println!("keeping {}", table.name());
+        eprintln!("stream-rss: keeping {}", table.name());
     }
     let name = table.name().to_owned();
     let exe = std::env::current_exe()?;
-    println!(
-        "{:<18} {:>8} {:>10} {:>8}  peak RSS of the process",
-        "phase", "rows", "body MB", "secs"
-    );
+    println!("| {rows} rows, read whole (one process per phase) | rows | body | wall | peak RSS | goal |");
+    println!("|---|---|---|---|---|---|");
     let mut failed = false;
     for phase in PHASES {
         let status = Command::new(&exe)
@@ -124,6 +131,7 @@ fn child(args: &[String]) -> Result<(), Failure> {
     let server = Server::try_from_env()?;
     let started = Instant::now();
     let (count, bytes) = match phase.as_str() {
+        "plain-ureq-buffered" => plain_ureq(&server, &name)?,
         "blocking-stream" | "blocking-pages" | "blocking-buffered" => {
             let client = directus_blocking::Directus::login(
                 &server.url,
@@ -181,13 +189,62 @@ fn child(args: &[String]) -> Result<(), Failure> {
     if count != rows {
         return Err(format!("{phase}: {count} rows, expected {rows}").into());
     }
+    let peak_mb = peak_kb() as f64 / 1024.0;
+    let what = match phase.as_str() {
+        "blocking-stream" => "directus-blocking `no_limit().read_stream()`",
+        "async-stream" => "directus-async `no_limit().read_stream()`",
+        "blocking-pages" => "directus-blocking lazy pagination by 1,000",
+        "async-pages" => "directus-async lazy pagination by 1,000",
+        "blocking-buffered" => "directus-blocking `no_limit().read()` (buffered)",
+        _ => "plain ureq + serde, buffered",
+    };
+    let goal = if phase.contains("stream") || phase.contains("pages") {
+        if peak_mb < GOAL_MB {
+            format!("< {GOAL_MB} MB met")
+        } else {
+            format!("< {GOAL_MB} MB **not met**")
+        }
+    } else {
+        "(reference)".to_owned()
+    };
     println!(
-        "{phase:<18} {count:>8} {:>10} {:>8.2}  {:.1} MB",
-        bytes.map_or("-".to_owned(), |b| format!("{:.1}", b as f64 / 1048576.0)),
+        "| {what} | {count} | {} | {:.2} s | {peak_mb:.1} MB | {goal} |",
+        bytes.map_or("-".to_owned(), |b| format!("{:.1} MB", b as f64 / 1048576.0)),
         started.elapsed().as_secs_f64(),
-        peak_kb() as f64 / 1024.0
     );
     Ok(())
+}
+
+/// The rows as a plain ureq + serde program reads them: the whole body, then `Vec<Row>`.
+fn plain_ureq(server: &Server, name: &str) -> Result<(u64, Option<u64>), Failure> {
+    #[derive(serde::Deserialize)]
+    struct Envelope<T> {
+        data: T,
+    }
+    let agent = ureq::Agent::new_with_defaults();
+    let login: serde_json::Value = agent
+        .post(format!("{}/auth/login", server.url))
+        .send_json(serde_json::json!({
+            "email": server.admin_email,
+            "password": server.admin_password,
+        }))?
+        .body_mut()
+        .read_json()?;
+    let token = login["data"]["access_token"]
+        .as_str()
+        .ok_or("no access token in the login answer")?
+        .to_owned();
+    let body = agent
+        .get(format!("{}/items/{name}?limit=-1&sort=id", server.url))
+        .header("Authorization", &format!("Bearer {token}"))
+        .call()?
+        .body_mut()
+        .with_config()
+        .limit(u64::MAX)
+        .read_to_vec()?;
+    let rows = serde_json::from_slice::<Envelope<Vec<Row>>>(&body)?.data;
+    let count = ordered(rows.into_iter().map(Ok))?;
+    Ok((count, Some(body.len() as u64)))
 }
 
 /// Counts rows, checking they come in order.
