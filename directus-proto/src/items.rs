@@ -231,7 +231,9 @@ impl<T: DeserializeOwned> Items<T> {
         let path = with_query(path, &query);
         let json = http::HeaderValue::from_static("application/json");
         let op = Operation::with_body(base, method, &path, body, json, parse)?;
-        Ok(op.for_collection(self.collection.clone()))
+        Ok(self
+            .options
+            .apply(op.for_collection(self.collection.clone())))
     }
 
     fn read_with<U>(
