@@ -287,7 +287,8 @@ impl<T: DeserializeOwned> Items<T> {
     /// ```
     pub fn read_stream(&self, base: &BaseUrl) -> Result<Operation<()>, Error> {
         let read = self.read(base)?;
-        Ok(Operation::new(read.request().clone(), response::empty))
+        let op = Operation::new(read.request().clone(), response::empty);
+        Ok(self.options.apply(op))
     }
 
     /// A read whose answer is kept as its bytes, to decode into types that borrow from it

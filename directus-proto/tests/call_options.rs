@@ -44,6 +44,13 @@ fn every_operation_of_a_handle_carries_its_overrides() {
             .retry_policy()
             .cloned(),
         items.delete(&b, 1).unwrap().retry_policy().cloned(),
+        items.read_stream(&b).unwrap().retry_policy().cloned(),
+        items.read_raw(&b).unwrap().retry_policy().cloned(),
+        items
+            .update(&b, 1, &json!({"a": 2}))
+            .unwrap()
+            .retry_policy()
+            .cloned(),
     ];
     assert!(ops.iter().all(|p| p.as_ref() == Some(&policy)));
     let create = items.create(&b, &json!({"a": 1})).unwrap();
