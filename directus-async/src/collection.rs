@@ -1,6 +1,5 @@
 //! Handles on a collection's items and on a singleton, and pagination as a `Stream`.
 
-
 use directus_proto::{ExportFormat, Filter, Items, Key, Page, Query, query_methods};
 use futures_util::Stream;
 use serde::Serialize;

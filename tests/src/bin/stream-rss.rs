@@ -95,7 +95,9 @@ fn parent() -> Result<(), Failure> {
     }
     let name = table.name().to_owned();
     let exe = std::env::current_exe()?;
-    println!("| {rows} rows, read whole (one process per phase) | rows | body | wall | peak RSS | goal |");
+    println!(
+        "| {rows} rows, read whole (one process per phase) | rows | body | wall | peak RSS | goal |"
+    );
     println!("|---|---|---|---|---|---|");
     let mut failed = false;
     for phase in PHASES {
@@ -209,7 +211,10 @@ fn child(args: &[String]) -> Result<(), Failure> {
     };
     println!(
         "| {what} | {count} | {} | {:.2} s | {peak_mb:.1} MB | {goal} |",
-        bytes.map_or("-".to_owned(), |b| format!("{:.1} MB", b as f64 / 1048576.0)),
+        bytes.map_or("-".to_owned(), |b| format!(
+            "{:.1} MB",
+            b as f64 / 1048576.0
+        )),
         started.elapsed().as_secs_f64(),
     );
     Ok(())
