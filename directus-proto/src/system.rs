@@ -435,7 +435,7 @@ pub fn translation_rows(grouped: &TranslationsByKey) -> Vec<Translation> {
 /// grouped.entry("greeting".into()).or_default().insert("de-DE".into(), "Hallo".into());
 /// let op = system::create_translations(&base, &grouped).unwrap();
 /// assert_eq!(op.request().uri().path(), "/translations");
-/// assert_eq!(op.request().body(), br#"[{"key":"greeting","language":"de-DE","value":"Hallo"}]"#);
+/// assert_eq!(op.request().body(), br#"[{"language":"de-DE","key":"greeting","value":"Hallo"}]"#);
 /// ```
 pub fn create_translations(
     base: &BaseUrl,
