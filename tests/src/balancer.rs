@@ -27,10 +27,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use crate::http1::{header_name, header_value, read_head};
+
 /// How long a proxied connection may stay silent before the balancer gives up on it.
 const IO_TIMEOUT: Duration = Duration::from_secs(60);
-/// The largest request or response head the balancer reads.
-const MAX_HEAD: usize = 64 * 1024;
 /// The largest request body the balancer reads.
 const MAX_BODY: usize = 16 * 1024 * 1024;
 
@@ -274,50 +274,6 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
             Err(_) => std::thread::sleep(Duration::from_millis(5)),
         }
     }
-}
-
-/// Reads an HTTP head (up to and including the empty line).
-fn read_head(reader: &mut impl BufRead) -> io::Result<Option<Vec<String>>> {
-    let mut lines = Vec::new();
-    let mut size = 0;
-    loop {
-        let mut line = String::new();
-        let n = reader.read_line(&mut line)?;
-        if n == 0 {
-            return if lines.is_empty() {
-                Ok(None)
-            } else {
-                Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    "truncated head",
-                ))
-            };
-        }
-        size += n;
-        if size > MAX_HEAD {
-            return Err(io::Error::other("head too large"));
-        }
-        let line = line.trim_end_matches(['\r', '\n']).to_owned();
-        if line.is_empty() {
-            if lines.is_empty() {
-                continue;
-            }
-            return Ok(Some(lines));
-        }
-        lines.push(line);
-    }
-}
-
-fn header_name(line: &str) -> String {
-    line.split(':')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase()
-}
-
-fn header_value(line: &str) -> &str {
-    line.split_once(':').map_or("", |(_, v)| v.trim())
 }
 
 fn handle(client: TcpStream, shared: &Shared) -> io::Result<()> {

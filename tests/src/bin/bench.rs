@@ -88,17 +88,6 @@ fn cpu_now() -> Duration {
     tv(usage.user_time()) + tv(usage.system_time())
 }
 
-/// The peak resident size of this process, in kB: `VmHWM` of `/proc/self/status`, which starts
-/// anew with the process image (`ru_maxrss` keeps the parent's peak across fork and exec).
-fn max_rss_kb() -> i64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
-
 /// What every contender needs: the server, the token, the collections.
 #[derive(Clone)]
 struct Env {
@@ -820,7 +809,9 @@ fn rss_child(case: &str, env: &Env) -> Result<(), Failure> {
                     return Err(format!("{case}: read {n} rows, expected {rows}").into());
                 }
             }
-            println!("{}", max_rss_kb());
+            // `VmHWM` starts anew with the process image (`ru_maxrss` keeps the parent's peak
+            // across fork and exec).
+            println!("{}", directus_tests::rss::peak_kb());
             return Ok(());
         }
     }
