@@ -635,8 +635,9 @@ fn list_name(param: &str, name: &str) -> Result<(), Error> {
     if name.is_empty() {
         return bad("is empty");
     }
-    // Directus trims each name (JavaScript's `trim`, which also removes U+FEFF).
-    let space = |c: char| c.is_whitespace() || c == '\u{feff}';
+    // Directus trims each name with JavaScript's `trim`: Unicode white space and U+FEFF, but
+    // not U+0085 (NEL), which Rust counts as white space and JavaScript does not.
+    let space = |c: char| (c.is_whitespace() && c != '\u{85}') || c == '\u{feff}';
     if name.starts_with(space) || name.ends_with(space) {
         return bad("begins or ends with white space, which Directus trims");
     }
