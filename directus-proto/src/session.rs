@@ -1068,11 +1068,13 @@ impl<T> Call<'_, T> {
     }
 
     fn cached(&mut self, now: Instant) -> Option<Response<Vec<u8>>> {
-        if self.operation.collection().is_none() || !Cache::is_cacheable(self.operation.request()) {
-            return None;
-        }
+        // Not an items read (no collection), or no cache: nothing to look up.
+        self.operation.collection()?;
         let mut cache = self.session.cache();
         let cache = cache.as_mut()?;
+        if !Cache::is_cacheable(self.operation.request()) {
+            return None;
+        }
         let key = Cache::key(self.operation.request());
         let hit = cache.get(&key, now);
         self.cache_key = Some(key);

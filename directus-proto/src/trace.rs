@@ -33,22 +33,27 @@ mod enabled {
         /// The span of a call of `method` on `path`, which shows as its route template
         /// unless `keys`.
         pub(crate) fn new(method: &Method, path: &str, keys: bool) -> Self {
-            let route = if keys {
-                path.to_owned()
-            } else {
-                crate::route::template(path)
-            };
-            CallSpan(tracing::info_span!(
+            let span = tracing::info_span!(
                 target: "directus",
                 "directus.call",
                 method = %method,
-                route = %route,
+                route = tracing::field::Empty,
                 status = tracing::field::Empty,
                 attempt = tracing::field::Empty,
                 bytes_in = tracing::field::Empty,
                 bytes_out = tracing::field::Empty,
                 cache_hit = false,
-            ))
+            );
+            // The template is worked out only for a span somebody records.
+            if !span.is_disabled() {
+                let route = if keys {
+                    path.to_owned()
+                } else {
+                    crate::route::template(path)
+                };
+                span.record("route", route.as_str());
+            }
+            CallSpan(span)
         }
 
         pub(crate) fn answered(
