@@ -38,6 +38,9 @@ pub const MAX_URL_LEN: usize = 8 * 1024;
 #[derive(Debug)]
 pub struct Items<T = Value> {
     collection: String,
+    /// The collection checked once (`None` when its name is refused: [`Items::collection`]
+    /// says why), so that pages and repeated reads do not check it again.
+    checked: Option<CollectionRef>,
     query: Query,
     options: CallOptions,
     model: PhantomData<fn() -> T>,
@@ -94,6 +97,7 @@ impl<T> Clone for Items<T> {
     fn clone(&self) -> Self {
         Items {
             collection: self.collection.clone(),
+            checked: self.checked.clone(),
             query: self.query.clone(),
             options: self.options.clone(),
             model: PhantomData,
@@ -109,12 +113,13 @@ fn ensure_keys(keys: &[Key]) -> Result<(), Error> {
     Ok(())
 }
 
-fn with_query(path: String, query: &str) -> String {
-    if query.is_empty() {
-        path
-    } else {
-        format!("{path}?{query}")
+fn with_query(mut path: String, query: &str) -> String {
+    if !query.is_empty() {
+        path.reserve(1 + query.len());
+        path.push('?');
+        path.push_str(query);
     }
+    path
 }
 
 impl<T: DeserializeOwned> Items<T> {
@@ -127,8 +132,10 @@ impl<T: DeserializeOwned> Items<T> {
     /// assert_eq!(users.collection().unwrap().route(), "/users");
     /// ```
     pub fn new(name: impl Into<String>) -> Self {
+        let collection = name.into();
         Items {
-            collection: name.into(),
+            checked: CollectionRef::new(collection.clone()).ok(),
+            collection,
             query: Query::new(),
             options: CallOptions::new(),
             model: PhantomData,
@@ -164,7 +171,22 @@ impl<T: DeserializeOwned> Items<T> {
     /// assert!(Items::<serde_json::Value>::new("..").collection().is_err());
     /// ```
     pub fn collection(&self) -> Result<CollectionRef, Error> {
-        CollectionRef::new(self.collection.clone())
+        self.checked().cloned()
+    }
+
+    /// The checked collection, or the error its name gives.
+    fn checked(&self) -> Result<&CollectionRef, Error> {
+        self.checked.as_ref().ok_or_else(|| {
+            // The check is deterministic: it fails again, with its own error.
+            CollectionRef::new(self.collection.clone())
+                .err()
+                .unwrap_or_else(|| Error::invalid("the collection name was refused"))
+        })
+    }
+
+    /// The collection's route, or the error its name gives.
+    fn route(&self) -> Result<&str, Error> {
+        self.checked().map(CollectionRef::route)
     }
 
     /// The query.
@@ -264,11 +286,7 @@ impl<T: DeserializeOwned> Items<T> {
     /// assert_eq!(op.request().uri(), "http://localhost/items/a");
     /// ```
     pub fn read(&self, base: &BaseUrl) -> Result<Operation<Page<T>>, Error> {
-        self.read_with(
-            base,
-            self.collection()?.route().to_owned(),
-            response::page::<T>,
-        )
+        self.read_with(base, self.route()?.to_owned(), response::page::<T>)
     }
 
     /// The request of a streamed read: the same request as [`read`](Self::read), whose answer
@@ -302,11 +320,7 @@ impl<T: DeserializeOwned> Items<T> {
     /// assert_eq!(raw.parse_borrowed::<std::collections::HashMap<&str, &str>>().unwrap().items()[0]["n"], "x");
     /// ```
     pub fn read_raw(&self, base: &BaseUrl) -> Result<Operation<crate::RawPage>, Error> {
-        self.read_with(
-            base,
-            self.collection()?.route().to_owned(),
-            crate::borrowed::raw_page,
-        )
+        self.read_with(base, self.route()?.to_owned(), crate::borrowed::raw_page)
     }
 
     /// Exports the items matching the query as a file in `format` (CSV, JSON, XML, YAML), as
@@ -322,7 +336,7 @@ impl<T: DeserializeOwned> Items<T> {
     /// ```
     pub fn export(&self, base: &BaseUrl, format: ExportFormat) -> Result<Operation<String>, Error> {
         let items = self.clone().with_query(self.query.clone().export(format));
-        items.read_with(base, self.collection()?.route().to_owned(), response::text)
+        items.read_with(base, self.route()?.to_owned(), response::text)
     }
 
     /// Reads one item by key, with the query's `fields` (and other parameters).
@@ -334,7 +348,7 @@ impl<T: DeserializeOwned> Items<T> {
     /// assert_eq!(items.read_one(&base, "x?y=1").unwrap().request().uri(), "http://localhost/items/a/x%3Fy%3D1?fields=id");
     /// ```
     pub fn read_one(&self, base: &BaseUrl, key: impl Into<Key>) -> Result<Operation<T>, Error> {
-        let path = self.collection()?.item_route(&key.into())?;
+        let path = self.checked()?.item_route(&key.into())?;
         self.read_with(base, path, response::data::<T>)
     }
 
@@ -347,11 +361,7 @@ impl<T: DeserializeOwned> Items<T> {
     /// assert_eq!(op.request().uri(), "http://localhost/items/settings_page");
     /// ```
     pub fn read_singleton(&self, base: &BaseUrl) -> Result<Operation<T>, Error> {
-        self.read_with(
-            base,
-            self.collection()?.route().to_owned(),
-            response::data::<T>,
-        )
+        self.read_with(base, self.route()?.to_owned(), response::data::<T>)
     }
 
     /// Updates (upserts) a singleton collection.
@@ -373,7 +383,7 @@ impl<T: DeserializeOwned> Items<T> {
         self.write_json(
             base,
             Method::PATCH,
-            self.collection()?.route().to_owned(),
+            self.route()?.to_owned(),
             body,
             response::written::<T>,
         )
@@ -400,7 +410,7 @@ impl<T: DeserializeOwned> Items<T> {
                 "an item to create must serialize to an object",
             ));
         }
-        let path = self.collection()?.route().to_owned();
+        let path = self.route()?.to_owned();
         self.write_json(base, Method::POST, path, body, response::written::<T>)
     }
 
@@ -419,7 +429,7 @@ impl<T: DeserializeOwned> Items<T> {
         items: &[B],
     ) -> Result<Operation<Option<Vec<T>>>, Error> {
         let body = crate::json::to_bytes(items)?;
-        let path = self.collection()?.route().to_owned();
+        let path = self.route()?.to_owned();
         self.write_json(base, Method::POST, path, body, response::written::<Vec<T>>)
     }
 
@@ -438,7 +448,7 @@ impl<T: DeserializeOwned> Items<T> {
         patch: &B,
     ) -> Result<Operation<Option<T>>, Error> {
         let body = crate::json::to_bytes(patch)?;
-        let path = self.collection()?.item_route(&key.into())?;
+        let path = self.checked()?.item_route(&key.into())?;
         self.write_json(base, Method::PATCH, path, body, response::written::<T>)
     }
 
@@ -464,7 +474,7 @@ impl<T: DeserializeOwned> Items<T> {
         let keys: Vec<Key> = keys.into_iter().map(Into::into).collect();
         ensure_keys(&keys)?;
         let body = json!({"keys": keys, "data": to_value(patch)?});
-        let path = self.collection()?.route().to_owned();
+        let path = self.route()?.to_owned();
         self.write(
             base,
             Method::PATCH,
@@ -499,7 +509,7 @@ impl<T: DeserializeOwned> Items<T> {
                 "a batch update needs at least one item, each an object with its key",
             ));
         }
-        let path = self.collection()?.route().to_owned();
+        let path = self.route()?.to_owned();
         self.write(
             base,
             Method::PATCH,
@@ -528,7 +538,7 @@ impl<T: DeserializeOwned> Items<T> {
             "query": {"filter": self.write_filter(filter)?, "limit": -1},
             "data": to_value(patch)?,
         });
-        let path = self.collection()?.route().to_owned();
+        let path = self.route()?.to_owned();
         self.write(
             base,
             Method::PATCH,
@@ -547,7 +557,7 @@ impl<T: DeserializeOwned> Items<T> {
     /// assert_eq!(op.request().uri(), "http://localhost/items/a/k%231");
     /// ```
     pub fn delete(&self, base: &BaseUrl, key: impl Into<Key>) -> Result<Operation<()>, Error> {
-        let path = self.collection()?.item_route(&key.into())?;
+        let path = self.checked()?.item_route(&key.into())?;
         self.op(base, Method::DELETE, path, "", None, response::empty)
     }
 
@@ -567,7 +577,7 @@ impl<T: DeserializeOwned> Items<T> {
         let keys: Vec<Key> = keys.into_iter().map(Into::into).collect();
         ensure_keys(&keys)?;
         let body = json!({ "keys": keys });
-        let path = self.collection()?.route().to_owned();
+        let path = self.route()?.to_owned();
         self.op(base, Method::DELETE, path, "", Some(&body), response::empty)
     }
 
@@ -585,7 +595,7 @@ impl<T: DeserializeOwned> Items<T> {
         filter: impl Into<Filter>,
     ) -> Result<Operation<()>, Error> {
         let body = json!({"query": {"filter": self.write_filter(filter)?, "limit": -1}});
-        let path = self.collection()?.route().to_owned();
+        let path = self.route()?.to_owned();
         self.op(base, Method::DELETE, path, "", Some(&body), response::empty)
     }
 
@@ -617,8 +627,18 @@ impl<T: DeserializeOwned> Items<T> {
             Some(page) => page.saturating_sub(1).checked_mul(page_size),
             None => Some(self.query.offset_value().unwrap_or(0)),
         };
+        // The pager's own handle asks for pages of `page_size` from `offset`; `received` moves
+        // the offset on, so a page's read is built without copying the query.
+        let mut query = self
+            .query
+            .clone()
+            .limit(u32::try_from(page_size).unwrap_or(u32::MAX))
+            .without_page();
+        if let Some(offset) = offset {
+            query = query.offset(offset);
+        }
         Pager {
-            items: self.clone(),
+            items: self.clone().with_query(query),
             page_size,
             offset,
             done: false,
@@ -666,14 +686,8 @@ impl<T: DeserializeOwned> Pager<T> {
                 "the offset of the next page does not fit in a u64",
             )));
         };
-        let query = self
-            .items
-            .query
-            .clone()
-            .limit(u32::try_from(self.page_size).unwrap_or(u32::MAX))
-            .without_page()
-            .offset(offset);
-        Some(self.items.clone().with_query(query).read(base))
+        debug_assert_eq!(self.items.query.offset_value(), Some(offset));
+        Some(self.items.read(base))
     }
 
     /// Records that the last page held `count` items.
@@ -688,6 +702,9 @@ impl<T: DeserializeOwned> Pager<T> {
     pub fn received(&mut self, count: usize) {
         let count = u64::try_from(count).unwrap_or(u64::MAX);
         self.offset = self.offset.and_then(|offset| offset.checked_add(count));
+        if let Some(offset) = self.offset {
+            self.items.query = std::mem::take(&mut self.items.query).offset(offset);
+        }
         if count < self.page_size {
             self.done = true;
         }

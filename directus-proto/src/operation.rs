@@ -151,11 +151,12 @@ impl<T> Operation<T> {
         parse: Parser<T>,
     ) -> Result<Self, Error> {
         let url = base.join(path_and_query);
-        let uri: http::Uri = url.parse().map_err(|_| {
+        let len = url.len();
+        // From the `String`: the URI keeps its bytes without a copy.
+        let uri = http::Uri::try_from(url).map_err(|_| {
             Error::invalid(format!(
-                "the request's URI cannot be expressed ({} bytes; an HTTP URI holds at most \
-                 65,534, and only URI characters)",
-                url.len()
+                "the request's URI cannot be expressed ({len} bytes; an HTTP URI holds at most \
+                 65,534, and only URI characters)"
             ))
         })?;
         let mut request = Request::new(Body::from(body));

@@ -549,12 +549,17 @@ impl Query {
     /// assert_eq!(Query::new().limit(1).offset(2).to_query_string().unwrap(), "limit=1&offset=2");
     /// ```
     pub fn to_query_string(&self) -> Result<String, Error> {
-        Ok(self
-            .pairs()?
-            .into_iter()
-            .map(|(name, value)| format!("{name}={}", url::encode(&value)))
-            .collect::<Vec<_>>()
-            .join("&"))
+        let pairs = self.pairs()?;
+        let mut out = String::with_capacity(pairs.iter().map(|(n, v)| n.len() + v.len() + 2).sum());
+        for (name, value) in pairs {
+            if !out.is_empty() {
+                out.push('&');
+            }
+            out.push_str(name);
+            out.push('=');
+            url::encode_into(&mut out, &value);
+        }
+        Ok(out)
     }
 
     /// The body of a `SEARCH` request: `{"query": {...}}` with native JSON values.

@@ -16,7 +16,14 @@ const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
 
 /// Percent-encodes one path segment or query component.
 pub(crate) fn encode(text: &str) -> String {
-    utf8_percent_encode(text, COMPONENT).to_string()
+    let mut out = String::with_capacity(text.len());
+    encode_into(&mut out, text);
+    out
+}
+
+/// Percent-encodes one query component onto `out`.
+pub(crate) fn encode_into(out: &mut String, text: &str) {
+    out.extend(utf8_percent_encode(text, COMPONENT));
 }
 
 /// Encodes a path segment. `.` and `..` are refused: HTTP stacks (and URL parsers such as the
@@ -94,7 +101,10 @@ impl BaseUrl {
     /// assert_eq!(base.join("/server/ping"), "http://localhost:8055/server/ping");
     /// ```
     pub fn join(&self, path_and_query: &str) -> String {
-        format!("{}{}", self.0, path_and_query)
+        let mut url = String::with_capacity(self.0.len() + path_and_query.len());
+        url.push_str(&self.0);
+        url.push_str(path_and_query);
+        url
     }
 }
 
