@@ -1,7 +1,5 @@
 //! Handles on a collection's items and on a singleton, and lazy pagination.
 
-use std::collections::VecDeque;
-
 use directus_proto::{ExportFormat, Filter, Items, Key, Page, Pager, Query, query_methods};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -123,7 +121,7 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
         Pages {
             client: self.client,
             pager: self.items.pages(),
-            buffer: VecDeque::new(),
+            buffer: Vec::new().into_iter(),
             failed: false,
         }
     }
@@ -321,7 +319,8 @@ impl<'a, T: DeserializeOwned> Collection<'a, T> {
 pub struct Pages<'a, T> {
     client: &'a Directus,
     pager: Pager<T>,
-    buffer: VecDeque<T>,
+    /// The rest of the last page, moved out as it is used (no copy of the page).
+    buffer: std::vec::IntoIter<T>,
     failed: bool,
 }
 
@@ -329,7 +328,7 @@ impl<T: DeserializeOwned> Iterator for Pages<'_, T> {
     type Item = crate::Result<T>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if let Some(item) = self.buffer.pop_front() {
+        if let Some(item) = self.buffer.next() {
             return Some(Ok(item));
         }
         if self.failed {
@@ -342,8 +341,8 @@ impl<T: DeserializeOwned> Iterator for Pages<'_, T> {
         match page {
             Ok(page) => {
                 self.pager.received(page.items().len());
-                self.buffer.extend(page.into_items());
-                self.buffer.pop_front().map(Ok)
+                self.buffer = page.into_items().into_iter();
+                self.buffer.next().map(Ok)
             }
             Err(err) => {
                 // One error ends the iteration: the same page would fail again.
