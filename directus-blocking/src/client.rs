@@ -196,17 +196,10 @@ impl Builder {
         session.set_retry_policy(self.retry.clone());
         // The jitter's randomness: proto draws none of its own.
         session.seed_jitter(crate::random::bits() as u64);
-        let agent = self.agent.unwrap_or_else(|| {
-            let config = ureq::Agent::config_builder()
-                .user_agent(concat!("directus-rs/", env!("CARGO_PKG_VERSION")))
-                .build();
-            // No thread per request for name resolution (see `resolve`).
-            ureq::Agent::with_parts(
-                config,
-                ureq::unversioned::transport::DefaultConnector::new(),
-                crate::resolve::Resolver::default(),
-            )
-        });
+        let transport = match self.agent {
+            Some(agent) => Transport::new(agent, self.config),
+            None => Transport::own(self.config),
+        };
         if let Some(hook) = self.on_tokens {
             session.on_tokens(move |tokens| hook(tokens));
         }
@@ -216,7 +209,7 @@ impl Builder {
         Directus {
             inner: Arc::new(Inner {
                 session,
-                transport: Transport::new(agent, self.config),
+                transport,
                 refresh_lane: Mutex::new(()),
             }),
         }

@@ -16,16 +16,58 @@ enum Budget {
     Idle,
 }
 
+/// What every request needs of ureq, on an agent's or a request's config builder: 4xx and
+/// 5xx are answers that proto reads, not transport errors; so are 3xx (proto decides which
+/// redirects to follow, never one that would carry credentials or a body to another origin);
+/// `SEARCH` is a method; `config`'s connect timeout.
+macro_rules! exchange_settings {
+    ($builder:expr, $config:expr) => {
+        $builder
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .allow_non_standard_methods(true)
+            .timeout_connect(Some($config.connect_timeout_duration()))
+    };
+}
+
 /// The agent with the user's pool and this crate's per-request settings.
 #[derive(Clone, Debug)]
 pub(crate) struct Transport {
     agent: ureq::Agent,
     config: Config,
+    /// The config the agent itself was built with (an agent of this crate's own): a request
+    /// of the whole-exchange budget under it needs no request-level config, which ureq would
+    /// build by copying the agent's for every request.
+    preset: Option<Config>,
 }
 
 impl Transport {
+    /// A transport over the caller's own agent: every request carries this crate's settings.
     pub(crate) fn new(agent: ureq::Agent, config: Config) -> Self {
-        Transport { agent, config }
+        Transport {
+            agent,
+            config,
+            preset: None,
+        }
+    }
+
+    /// A transport over an agent of its own, built with `config`'s settings and a resolver
+    /// that spends no thread per request (see `resolve`).
+    pub(crate) fn own(config: Config) -> Self {
+        let agent_config = exchange_settings!(ureq::Agent::config_builder(), config)
+            .timeout_global(Some(config.timeout_duration()))
+            .user_agent(concat!("directus-rs/", env!("CARGO_PKG_VERSION")))
+            .build();
+        let agent = ureq::Agent::with_parts(
+            agent_config,
+            ureq::unversioned::transport::DefaultConnector::new(),
+            crate::resolve::Resolver::default(),
+        );
+        Transport {
+            agent,
+            config,
+            preset: Some(config),
+        }
     }
 
     /// The same agent with other timeouts and limits (one attempt of a call with its own
@@ -34,6 +76,7 @@ impl Transport {
         Transport {
             agent: self.agent.clone(),
             config,
+            preset: self.preset,
         }
     }
 
@@ -43,7 +86,12 @@ impl Transport {
     }
 
     pub(crate) fn send(&self, request: Request<Body>) -> Result<Response<Vec<u8>>, Error> {
-        let response = self.open(request.map(Body::into_vec), Budget::Whole)?;
+        let response = if request.body().is_empty() && !carries_body(request.method()) {
+            // A read: no body, and no `Content-Length: 0` either.
+            self.open(request.map(|_| ()), Budget::Whole)?
+        } else {
+            self.open(request.map(Body::into_vec), Budget::Whole)?
+        };
         self.read_all(response)
     }
 
@@ -73,19 +121,18 @@ impl Transport {
         budget: Budget,
     ) -> Result<Response<ureq::Body>, Error> {
         let timeout = Some(self.config.timeout_duration());
-        let config = self
-            .agent
-            .configure_request(request)
-            // 4xx and 5xx are answers that proto reads, not transport errors.
-            .http_status_as_error(false)
-            // So are 3xx: proto decides which redirects to follow (never one that would carry
-            // credentials or a body to another origin).
-            .max_redirects(0)
-            .allow_non_standard_methods(true)
-            .timeout_connect(Some(self.config.connect_timeout_duration()));
+        if matches!(budget, Budget::Whole) && self.preset == Some(self.config) {
+            // The agent's own settings are this request's.
+            return self.agent.run(request).map_err(transport_error);
+        }
+        let config = exchange_settings!(self.agent.configure_request(request), self.config);
         let request = match budget {
             Budget::Whole => config.timeout_global(timeout),
-            Budget::Idle => config.timeout_per_read(timeout).timeout_per_write(timeout),
+            // An agent of this crate's own has an overall timeout, which a stream does not.
+            Budget::Idle => config
+                .timeout_global(None)
+                .timeout_per_read(timeout)
+                .timeout_per_write(timeout),
         }
         .build();
         self.agent.run(request).map_err(transport_error)
@@ -132,6 +179,12 @@ impl Transport {
         }
         Ok(Response::from_parts(parts, bytes))
     }
+}
+
+/// Whether a request of `method` says how long its body is even when it is empty (a `POST`
+/// of nothing still sends `Content-Length: 0`).
+fn carries_body(method: &http::Method) -> bool {
+    *method == http::Method::POST || *method == http::Method::PUT || *method == http::Method::PATCH
 }
 
 /// An error of ureq's body reader, which wraps ureq's own errors in `io::Error`.

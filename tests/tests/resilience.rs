@@ -67,6 +67,10 @@ mod checks {
         let rows = read().expect("the third attempt succeeds");
         assert_eq!(rows, 0, "a fresh run tag matches nothing");
         assert_eq!(proxy.count("GET", ITEMS), 3, "one call, three attempts");
+        for attempt in proxy.seen("GET", ITEMS) {
+            // A read has no body, and says none (no `Content-Length: 0`).
+            assert_eq!(attempt.header("content-length"), None);
+        }
     }
 
     pub(super) fn retry_after_is_honoured(
