@@ -5,7 +5,7 @@
 # and the machine, with the reads of any size (`tests/src/bin/stream-rss.rs`, 200,000 rows by
 # default: DRS_STREAM_ROWS) and the core's micro-benchmarks (`cargo bench -p directus-proto`).
 # Takes about 15 minutes. Settings of the binary (DRS_BENCH_ROUNDS, ...) pass
-# through; see the binary's docs.
+# through; see the binary's docs. DRS_BENCH_PIN=0: no CPU pinning (see below).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -18,14 +18,30 @@ cargo build --release -q -p directus-tests --bin bench --bin stream-rss
 export DIRECTUS_RS_SERVER_ENV="${DIRECTUS_RS_SERVER_ENV:-PRESSURE_LIMITER_ENABLED=false}"
 drs_server_up
 
+# On a machine of 2 CPUs or more the server runs on CPU 0 and the benchmark on CPU 1: neither
+# moves between CPUs nor takes the other's, which halves the spread of the ratios between runs
+# on a 2-core machine. DRS_BENCH_PIN=0 leaves both where the scheduler puts them.
+pin=()
+pinned="no"
+if [ "${DRS_BENCH_PIN:-1}" = 1 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null \
+    && command -v ss >/dev/null; then
+    port="${DIRECTUS_URL##*:}"
+    port="${port%%/*}"
+    server_pid="$(ss -ltnpH "sport = :$port" | grep -o 'pid=[0-9]*' | head -n1 | cut -d= -f2)"
+    if [ -n "$server_pid" ] && taskset -a -p -c 0 "$server_pid" >/dev/null; then
+        pin=(taskset -c 1)
+        pinned="yes: the server on CPU 0, the benchmark on CPU 1"
+    fi
+fi
+
 out="$(mktemp)"
-drs_say "running the benchmark against $DIRECTUS_URL"
+drs_say "running the benchmark against $DIRECTUS_URL (pinned: $pinned)"
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
-target/release/bench >"$out"
+"${pin[@]}" target/release/bench >"$out"
 large_rows="${DRS_STREAM_ROWS:-200000}"
 large="$(mktemp)"
 drs_say "reads of $large_rows rows (stream-rss; creating the rows takes a few minutes)"
-DRS_STREAM_ROWS="$large_rows" target/release/stream-rss >"$large"
+DRS_STREAM_ROWS="$large_rows" "${pin[@]}" target/release/stream-rss >"$large"
 core="$(mktemp)"
 drs_say "cargo bench -p directus-proto"
 cargo bench -q -p directus-proto --bench core >"$core" 2>&1
@@ -45,6 +61,7 @@ cpu="$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
     echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "- machine: $(nproc) CPUs, ${cpu:-unknown CPU}, $(uname -sr)"
     echo "- load average (1, 5, 15 min) before / after: $load_before / $load_after"
+    echo "- pinned to CPUs: $pinned"
     echo "- $(rustc --version)"
     echo "- commit: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!BENCHMARKS.md' || echo ' (with uncommitted changes)')"
     echo

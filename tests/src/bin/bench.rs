@@ -16,10 +16,12 @@
 //! Peak RSS comes from a fresh process per case (this binary run again with `--rss CASE`): its
 //! `VmHWM` is that case's own.
 //!
-//! Settings (environment): `DRS_BENCH_ROUNDS` (default 7), `DRS_BENCH_WRITE_ROWS` (default
+//! Settings (environment): `DRS_BENCH_ROUNDS` (default 15), `DRS_BENCH_WRITE_ROWS` (default
 //! 10,000 per contender and round), `DRS_BENCH_WRITE_ROUNDS` (default 3), `DRS_BENCH_ONLY`
 //! (only the cases whose title contains it), `DRS_BENCH_PLAIN_TIMEOUTS=1` (the plain clients
-//! get the clients' timeouts: the cost of the settings apart from the client's own). `--record DIR`
+//! get the clients' timeouts: the cost of the settings apart from the client's own),
+//! `DRS_BENCH_SIDE=client` or `plain` (one side alone, for a profiler: `perf record` then sees
+//! only its work). `--record DIR`
 //! only writes a 100-row and a 2,000-row answer to `DIR` (the data of
 //! `cargo bench -p directus-proto`).
 //!
@@ -151,6 +153,33 @@ fn measure(contender: &mut Contender, expect: usize) -> Result<Sample, Failure> 
         return Err(format!("{}: handled {handled}, expected {expect}", contender.name).into());
     }
     Ok(sample)
+}
+
+/// Which contenders run: both (the benchmark), or one alone (`DRS_BENCH_SIDE=client` or
+/// `plain`: for a profiler such as `perf record`, whose samples then belong to one side; the
+/// ratios printed are meaningless).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Both,
+    Client,
+    Plain,
+}
+
+fn side() -> Side {
+    match std::env::var("DRS_BENCH_SIDE").as_deref() {
+        Ok("client") => Side::Client,
+        Ok("plain") => Side::Plain,
+        _ => Side::Both,
+    }
+}
+
+/// `measure`, or an empty sample for a contender left out by [`Side`].
+fn measure_if(on: bool, contender: &mut Contender, expect: usize) -> Result<Sample, Failure> {
+    if on {
+        measure(contender, expect)
+    } else {
+        Ok(Sample::default())
+    }
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -306,7 +335,7 @@ fn read_pairs(
         plain,
         goal: 1.10,
         throughput: false,
-        why: "the rest of the client's own work per call: the session's step loop, a copy of the request per send, the status and envelope checks (`cargo bench -p directus-proto` puts the core at a few µs per call)",
+        why: "the client's own work per call, measured with `perf` (`DRS_BENCH_SIDE`): the timeouts of its `Config`, for which ureq sets the socket's send and receive timeouts before each request (two `setsockopt` calls, about 1.5% of a 100-row read), building the request and the session's step loop (`cargo bench -p directus-proto`: a few µs per call)",
     };
 
     let asy = async_client(env);
@@ -348,7 +377,7 @@ fn read_pairs(
         plain,
         goal: 1.10,
         throughput: false,
-        why: "directus-async gives reqwest a timeout per request and a read timeout (the client's `Config`): reqwest arms a tokio timer per request and re-arms the read timer per body chunk, which plain reqwest does not; `DRS_BENCH_PLAIN_TIMEOUTS=1` gives the plain client the same settings",
+        why: "directus-async gives reqwest a timeout per request and a read timeout (the client's `Config`): reqwest arms a tokio timer per request and re-arms the read timer per body chunk, which plain reqwest does not (`DRS_BENCH_PLAIN_TIMEOUTS=1` gives the plain client the same settings); and the answer is copied once into the buffer the core parses, where plain reqwest + serde parses reqwest's own `Bytes` (about 3% of a 2,000-row read under `perf`)",
     };
     vec![blocking_case, async_case]
 }
@@ -422,7 +451,7 @@ fn pagination(env: &Env) -> Vec<Case> {
         plain,
         goal: 1.10,
         throughput: false,
-        why: "the rest of the client's own work per call: the session's step loop, a copy of the request per send, the status and envelope checks (`cargo bench -p directus-proto` puts the core at a few µs per call)",
+        why: "the client's own work per call, measured with `perf` (`DRS_BENCH_SIDE`): the timeouts of its `Config`, for which ureq sets the socket's send and receive timeouts before each request (two `setsockopt` calls, about 1.5% of a 100-row read), building the request and the session's step loop (`cargo bench -p directus-proto`: a few µs per call)",
     };
 
     let asy = async_client(env);
@@ -475,7 +504,7 @@ fn pagination(env: &Env) -> Vec<Case> {
         plain,
         goal: 1.10,
         throughput: false,
-        why: "directus-async gives reqwest a timeout per request and a read timeout (the client's `Config`): reqwest arms a tokio timer per request and re-arms the read timer per body chunk, which plain reqwest does not; `DRS_BENCH_PLAIN_TIMEOUTS=1` gives the plain client the same settings",
+        why: "directus-async gives reqwest a timeout per request and a read timeout (the client's `Config`): reqwest arms a tokio timer per request and re-arms the read timer per body chunk, which plain reqwest does not (`DRS_BENCH_PLAIN_TIMEOUTS=1` gives the plain client the same settings); and the answer is copied once into the buffer the core parses, where plain reqwest + serde parses reqwest's own `Bytes` (about 3% of a 2,000-row read under `perf`)",
     };
     vec![blocking_case, async_case]
 }
@@ -643,6 +672,8 @@ struct Measured {
     unit: &'static str,
     client: (&'static str, Sample),
     plain: (&'static str, Sample),
+    /// The median of the rounds' client CPU / plain CPU.
+    cpu_ratio: f64,
     goal: f64,
     throughput: Option<(f64, f64)>,
 }
@@ -652,20 +683,22 @@ fn run_cases(mut cases: Vec<Case>, rounds: usize) -> Result<Vec<Measured>, Failu
     // them is long, and their cost is serialization).
     for case in cases.iter_mut().filter(|c| c.unit != "row") {
         let rows = case.per_batch_rows();
-        measure(&mut case.client, rows)?;
-        measure(&mut case.plain, rows)?;
+        measure_if(side() != Side::Plain, &mut case.client, rows)?;
+        measure_if(side() != Side::Client, &mut case.plain, rows)?;
     }
+    let side = side();
     let mut samples: Vec<[Vec<Sample>; 2]> = cases.iter().map(|_| [vec![], vec![]]).collect();
     for round in 0..rounds {
         for (case, s) in cases.iter_mut().zip(&mut samples) {
             let rows = case.per_batch_rows();
+            let (client, plain) = (side != Side::Plain, side != Side::Client);
             // Interleaved, the order alternating each round.
             if round % 2 == 0 {
-                s[0].push(measure(&mut case.client, rows)?);
-                s[1].push(measure(&mut case.plain, rows)?);
+                s[0].push(measure_if(client, &mut case.client, rows)?);
+                s[1].push(measure_if(plain, &mut case.plain, rows)?);
             } else {
-                s[1].push(measure(&mut case.plain, rows)?);
-                s[0].push(measure(&mut case.client, rows)?);
+                s[1].push(measure_if(plain, &mut case.plain, rows)?);
+                s[0].push(measure_if(client, &mut case.client, rows)?);
             }
         }
         eprintln!("bench: round {}/{rounds} done", round + 1);
@@ -682,6 +715,11 @@ fn run_cases(mut cases: Vec<Case>, rounds: usize) -> Result<Vec<Measured>, Failu
                 }
             };
             let (cs, ps) = (per(&c), per(&p));
+            // Each round's client batch against the plain batch run next to it: the load of the
+            // machine drifts between rounds, much less within one.
+            let mut ratios: Vec<f64> = c.iter().zip(&p).map(|(c, p)| ratio(c.cpu, p.cpu)).collect();
+            ratios.sort_by(f64::total_cmp);
+            let cpu_ratio = ratios.get(ratios.len() / 2).copied().unwrap_or(f64::NAN);
             let throughput = case.throughput.then(|| {
                 let rate = |s: Sample| 1.0 / s.wall.as_secs_f64().max(1e-12);
                 (rate(cs), rate(ps))
@@ -692,6 +730,7 @@ fn run_cases(mut cases: Vec<Case>, rounds: usize) -> Result<Vec<Measured>, Failu
                 unit: case.unit,
                 client: (case.client.name, cs),
                 plain: (case.plain.name, ps),
+                cpu_ratio,
                 goal: case.goal,
                 throughput,
             }
@@ -725,7 +764,7 @@ fn print_table(results: &[Measured]) -> Vec<String> {
     );
     println!("|---|---|---|---|---|---|---|---|");
     for r in results {
-        let cpu = ratio(r.client.1.cpu, r.plain.1.cpu);
+        let cpu = r.cpu_ratio;
         let met = cpu <= r.goal;
         if !met {
             missed.push(format!(
@@ -1047,7 +1086,7 @@ fn run() -> Result<(), Failure> {
         return Ok(());
     }
 
-    let rounds = env_usize("DRS_BENCH_ROUNDS", 7).max(1);
+    let rounds = env_usize("DRS_BENCH_ROUNDS", 15).max(1);
     let write_rows = env_usize("DRS_BENCH_WRITE_ROWS", 10_000).max(BATCH);
     let write_rounds = env_usize("DRS_BENCH_WRITE_ROUNDS", 3).max(1);
 
@@ -1078,6 +1117,16 @@ fn run() -> Result<(), Failure> {
         "### Client CPU and wall time, medians of {rounds} rounds ({write_rounds} for writes)"
     );
     println!();
+    println!(
+        "CPU and wall: the medians of each contender's rounds. CPU ratio: the median of the \
+         rounds' own ratios, each round's client batch against the plain batch run just \
+         before or after it (the order alternates)."
+    );
+    println!();
+    if side() != Side::Both {
+        println!("**Profiling run (`DRS_BENCH_SIDE`): one side only, the ratios mean nothing.**");
+        println!();
+    }
     let missed = print_table(&results);
     println!();
     println!("### Peak memory");
@@ -1094,8 +1143,9 @@ fn run() -> Result<(), Failure> {
     }
     println!();
     println!(
-        "Ratios move by about ±0.1 between runs on a shared 2-core machine (the load average is \
-         in the header): a ratio that misses its goal by less than that is within the noise."
+        "On a 2-core machine, ratios move by about ±0.05 between runs with the server and the \
+         benchmark pinned to CPUs of their own (the header says whether they were), about ±0.1 \
+         without: a ratio that misses its goal by less than that is within the noise."
     );
     drop(cleanup);
     Ok(())
