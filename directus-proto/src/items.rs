@@ -500,23 +500,14 @@ impl<T: DeserializeOwned> Items<T> {
         base: &BaseUrl,
         items: &[B],
     ) -> Result<Operation<Option<Vec<T>>>, Error> {
-        let body = to_value(items)?;
-        let all_objects = body
-            .as_array()
-            .is_some_and(|rows| !rows.is_empty() && rows.iter().all(Value::is_object));
-        if !all_objects {
+        // Written once, each item checked as it is written (not through a `Value`).
+        let Some(body) = crate::json::objects_to_bytes(items)? else {
             return Err(Error::invalid(
                 "a batch update needs at least one item, each an object with its key",
             ));
-        }
+        };
         let path = self.route()?.to_owned();
-        self.write(
-            base,
-            Method::PATCH,
-            path,
-            &body,
-            response::written::<Vec<T>>,
-        )
+        self.write_json(base, Method::PATCH, path, body, response::written::<Vec<T>>)
     }
 
     /// Applies one partial object to every item matching `filter` (all of them, not a page).
