@@ -561,37 +561,64 @@ fn in_flight(env: &Env) -> Vec<Case> {
 }
 
 /// `create_many` of `total` rows in batches of 500 (the answers, the created rows, parsed).
-fn write_cases(env: &Env, total: usize) -> Vec<Case> {
-    let batches = || {
-        rows(total, "w")
-            .chunks(BATCH)
-            .map(<[Row]>::to_vec)
-            .collect::<Vec<_>>()
+/// What the write cases cost beyond the plain clients, as far as it is known.
+const WRITE_WHY: &str = "under callgrind (`create_many`) the async client runs about 5% more instructions than plain reqwest + serde per row written; the blocking one no more than plain ureq + serde (3% fewer). The client copies the request body once per send (kept so that a refresh after `TOKEN_EXPIRED` can send it again) and keeps a copy of the answer, to report `Error::Applied` should it not decode; the async one also copies the answer into the buffer the core parses";
+
+/// A kind of batch write: `create_many` (`POST` new rows) or `update_batch` (`PATCH` rows by
+/// their keys).
+#[derive(Clone, Copy)]
+enum Write {
+    Create,
+    Update,
+}
+
+/// `create_many` of `total` new rows, and `update_batch` of the 2,000 read rows with their own
+/// values (the reads see the same data), both in batches of [`BATCH`].
+fn write_cases(env: &Env, total: usize, read_rows: &[Row]) -> Vec<Case> {
+    let created = rows(total, "w");
+    let mut cases = write_pair(env, Write::Create, &env.writes, &created);
+    cases.extend(write_pair(env, Write::Update, &env.reads, read_rows));
+    cases
+}
+
+/// Both clients next to their plain clients writing `rows` to `collection`.
+fn write_pair(env: &Env, write: Write, collection: &str, rows: &[Row]) -> Vec<Case> {
+    let batches: Vec<Vec<Row>> = rows.chunks(BATCH).map(<[Row]>::to_vec).collect();
+    let (name, method) = match write {
+        Write::Create => ("create_many", "POST"),
+        Write::Update => ("update_batch", "PATCH"),
     };
-    let url = env.items(&env.writes, "");
+    let url = env.items(collection, "");
+    let written = |rows: Option<Vec<Row>>| rows.map_or(0, |r| r.len());
 
     let blocking = directus_blocking::Directus::with_token(&env.url, &env.token).expect("client");
-    let (coll, data) = (env.writes.clone(), batches());
+    let (coll, data) = (collection.to_owned(), batches.clone());
     let client = Contender {
         name: "directus-blocking",
         run: Box::new(move || {
             let mut n = 0;
             for batch in &data {
-                let created = blocking.collection_as::<Row>(&coll).create_many(batch)?;
-                n += created.map_or(0, |c| c.len());
+                let c = blocking.collection_as::<Row>(&coll);
+                n += written(match write {
+                    Write::Create => c.create_many(batch)?,
+                    Write::Update => c.update_batch(batch)?,
+                });
             }
             Ok(n)
         }),
     };
     let agent = plain_ureq();
-    let (e, u, data) = (env.clone(), url.clone(), batches());
+    let (e, u, data) = (env.clone(), url.clone(), batches.clone());
     let plain = Contender {
         name: "ureq",
         run: Box::new(move || {
             let mut n = 0;
             for batch in &data {
-                let mut response = agent
-                    .post(&u)
+                let builder = match write {
+                    Write::Create => agent.post(&u),
+                    Write::Update => agent.patch(&u),
+                };
+                let mut response = builder
                     .header("Authorization", &e.bearer())
                     .send_json(batch)?;
                 let body = response.body_mut().read_to_vec()?;
@@ -602,8 +629,9 @@ fn write_cases(env: &Env, total: usize) -> Vec<Case> {
             Ok(n)
         }),
     };
-    let blocking_case = Case {
-        title: format!("blocking, create_many of {total} rows in batches of {BATCH}"),
+    let total = rows.len();
+    let case = |title: String, client, plain| Case {
+        title,
         unit: "row",
         per_batch: total,
         rows_per_unit: 1,
@@ -611,31 +639,46 @@ fn write_cases(env: &Env, total: usize) -> Vec<Case> {
         plain,
         goal: 1.10,
         throughput: false,
-        why: "under callgrind the async client runs about 5% more instructions than plain reqwest + serde per row written; the blocking one no more than plain ureq + serde (3% fewer). The client copies the request body once per send (kept so that a refresh after `TOKEN_EXPIRED` can send it again) and keeps a copy of the answer, to report `Error::Applied` should it not decode; the async one also copies the answer into the buffer the core parses",
+        why: WRITE_WHY,
     };
+    let blocking_case = case(
+        format!("blocking, {name} of {total} rows in batches of {BATCH}"),
+        client,
+        plain,
+    );
 
     let asy = async_client(env);
-    let (coll, data) = (env.writes.clone(), std::sync::Arc::new(batches()));
+    let (coll, data) = (collection.to_owned(), std::sync::Arc::new(batches.clone()));
     let client = on_runtime("directus-async", current_thread(), move || {
         let (asy, coll, data) = (asy.clone(), coll.clone(), data.clone());
         async move {
             let mut n = 0;
             for batch in data.iter() {
-                let created = asy.collection_as::<Row>(&coll).create_many(batch).await?;
-                n += created.map_or(0, |c| c.len());
+                let c = asy.collection_as::<Row>(&coll);
+                n += written(match write {
+                    Write::Create => c.create_many(batch).await?,
+                    Write::Update => c.update_batch(batch).await?,
+                });
             }
             Ok(n)
         }
     });
     let rq = plain_reqwest();
-    let (e, data) = (env.clone(), std::sync::Arc::new(batches()));
+    let (e, data) = (env.clone(), std::sync::Arc::new(batches));
+    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a method");
     let plain = on_runtime("reqwest", current_thread(), move || {
-        let (rq, e, u, data) = (rq.clone(), e.clone(), url.clone(), data.clone());
+        let (rq, e, u, data, method) = (
+            rq.clone(),
+            e.clone(),
+            url.clone(),
+            data.clone(),
+            method.clone(),
+        );
         async move {
             let mut n = 0;
             for batch in data.iter() {
                 let mut request = rq
-                    .post(&u)
+                    .request(method.clone(), &u)
                     .header("Authorization", e.bearer())
                     .header("Content-Type", "application/json")
                     .body(serde_json::to_vec(batch)?);
@@ -650,17 +693,11 @@ fn write_cases(env: &Env, total: usize) -> Vec<Case> {
             Ok(n)
         }
     });
-    let async_case = Case {
-        title: format!("async (current-thread), create_many of {total} rows in batches of {BATCH}"),
-        unit: "row",
-        per_batch: total,
-        rows_per_unit: 1,
+    let async_case = case(
+        format!("async (current-thread), {name} of {total} rows in batches of {BATCH}"),
         client,
         plain,
-        goal: 1.10,
-        throughput: false,
-        why: "under callgrind the async client runs about 5% more instructions than plain reqwest + serde per row written; the blocking one no more than plain ureq + serde (3% fewer). The client copies the request body once per send (kept so that a refresh after `TOKEN_EXPIRED` can send it again) and keeps a copy of the answer, to report `Error::Applied` should it not decode; the async one also copies the answer into the buffer the core parses",
-    };
+    );
     vec![blocking_case, async_case]
 }
 
@@ -1063,8 +1100,15 @@ fn run() -> Result<(), Failure> {
         writes,
     };
     let seeding = directus_blocking::Directus::with_token(&env.url, &env.token)?;
+    let mut read_rows = Vec::with_capacity(ROWS);
     for batch in rows(ROWS, "r").chunks(BATCH) {
-        seeding.collection(&env.reads).create_many(batch)?;
+        let created = seeding
+            .collection_as::<Row>(&env.reads)
+            .create_many(batch)?;
+        read_rows.extend(created.unwrap_or_default());
+    }
+    if read_rows.len() != ROWS {
+        return Err(format!("seeded {} rows, expected {ROWS}", read_rows.len()).into());
     }
 
     if let [flag, dir] = args.as_slice()
@@ -1109,7 +1153,7 @@ fn run() -> Result<(), Failure> {
     results.extend(run_cases(chosen(in_flight(&env)), rounds)?);
     eprintln!("bench: writes of {write_rows} rows, {write_rounds} rounds");
     results.extend(run_cases(
-        chosen(write_cases(&env, write_rows)),
+        chosen(write_cases(&env, write_rows, &read_rows)),
         write_rounds,
     )?);
 
