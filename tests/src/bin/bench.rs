@@ -1187,9 +1187,13 @@ fn run() -> Result<(), Failure> {
     }
     println!();
     println!(
-        "On a 2-core machine, ratios move by about ±0.05 between runs with the server and the \
-         benchmark pinned to CPUs of their own (the header says whether they were), about ±0.1 \
-         without: a ratio that misses its goal by less than that is within the noise."
+        "Ratios move between runs: on a shared 2-core virtual machine, three pinned runs of \
+         the same code differed by up to 0.15 in one case (less where the load average in the \
+         header stays low), and pinning the server and the benchmark to CPUs of their own \
+         (the header says whether they were) mostly steadies a run against itself. The steady \
+         measure of the client's own work is its instruction count next to the plain client's \
+         under callgrind (`DRS_BENCH_SIDE`, see the binary's docs), which the known costs above \
+         quote."
     );
     drop(cleanup);
     Ok(())
