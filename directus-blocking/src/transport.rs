@@ -120,11 +120,11 @@ impl Transport {
         request: Request<S>,
         budget: Budget,
     ) -> Result<Response<ureq::Body>, Error> {
-        let timeout = Some(self.config.timeout_duration());
         if matches!(budget, Budget::Whole) && self.preset == Some(self.config) {
             // The agent's own settings are this request's.
             return self.agent.run(request).map_err(transport_error);
         }
+        let timeout = Some(self.config.timeout_duration());
         let config = exchange_settings!(self.agent.configure_request(request), self.config);
         let request = match budget {
             Budget::Whole => config.timeout_global(timeout),

@@ -66,6 +66,11 @@ impl Formatter for Bounded {
     }
 }
 
+/// The error of a body that does not serialize.
+fn unserializable(error: serde_json::Error) -> Error {
+    Error::invalid(format!("the request body does not serialize: {error}"))
+}
+
 /// `body` as compact JSON bytes, or [`Error::InvalidInput`] when it does not serialize or nests
 /// deeper than [`MAX_BODY_DEPTH`].
 ///
@@ -83,8 +88,7 @@ impl Formatter for Bounded {
 pub fn to_bytes<B: Serialize + ?Sized>(body: &B) -> Result<Vec<u8>, Error> {
     let mut bytes = Vec::new();
     let mut serializer = serde_json::Serializer::with_formatter(&mut bytes, Bounded { depth: 0 });
-    body.serialize(&mut serializer)
-        .map_err(|e| Error::invalid(format!("the request body does not serialize: {e}")))?;
+    body.serialize(&mut serializer).map_err(unserializable)?;
     Ok(bytes)
 }
 
@@ -104,8 +108,7 @@ pub(crate) fn objects_to_bytes<B: Serialize>(items: &[B]) -> Result<Option<Vec<u
         // Inside the array: one level deep already.
         let mut serializer =
             serde_json::Serializer::with_formatter(&mut bytes, Bounded { depth: 1 });
-        item.serialize(&mut serializer)
-            .map_err(|e| Error::invalid(format!("the request body does not serialize: {e}")))?;
+        item.serialize(&mut serializer).map_err(unserializable)?;
         if bytes.get(start) != Some(&b'{') {
             return Ok(None);
         }
@@ -123,8 +126,7 @@ pub(crate) fn objects_to_bytes<B: Serialize>(items: &[B]) -> Result<Option<Vec<u
 pub fn to_value<B: Serialize + ?Sized>(body: &B) -> Result<Value, Error> {
     // Written once through the bound first: the second, unbounded pass then cannot go deeper.
     to_bytes(body)?;
-    serde_json::to_value(body)
-        .map_err(|e| Error::invalid(format!("the request body does not serialize: {e}")))
+    serde_json::to_value(body).map_err(unserializable)
 }
 
 #[cfg(test)]
