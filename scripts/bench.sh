@@ -19,8 +19,9 @@ export DIRECTUS_RS_SERVER_ENV="${DIRECTUS_RS_SERVER_ENV:-PRESSURE_LIMITER_ENABLE
 drs_server_up
 
 # On a machine of 2 CPUs or more the server runs on CPU 0 and the benchmark on CPU 1: neither
-# moves between CPUs nor takes the other's, which halves the spread of the ratios between runs
-# on a 2-core machine. DRS_BENCH_PIN=0 leaves both where the scheduler puts them.
+# moves between CPUs nor takes the other's, which steadies a run against itself (a shared
+# machine's other work still moves the ratios between runs). DRS_BENCH_PIN=0 leaves both where
+# the scheduler puts them.
 pin=()
 pinned="no"
 if [ "${DRS_BENCH_PIN:-1}" = 1 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null \

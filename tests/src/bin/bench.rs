@@ -286,6 +286,12 @@ async fn reqwest_get(client: &reqwest::Client, env: &Env, url: &str) -> Result<V
 
 // ---- the cases ----
 
+/// What the blocking reads cost beyond plain ureq + serde, as far as it is known.
+const BLOCKING_READ_WHY: &str = "not in the client's own code: under callgrind (`DRS_BENCH_SIDE`, one side per run) the blocking client runs within 1–2% of the instructions of plain ureq + serde per read. The rest is kernel work for the timeouts of its `Config`: ureq sets the socket's send and receive timeouts to what is left of the call before each request (two `setsockopt` calls), which an agent without timeouts skips";
+
+/// What the async reads cost beyond plain reqwest + serde, as far as it is known.
+const ASYNC_READ_WHY: &str = "under callgrind (`DRS_BENCH_SIDE`, one side per run) the async client runs about 6.5% more instructions than plain reqwest + serde per 100-row read. About half is the copy of the answer into the buffer the core parses (plain reqwest + serde parses reqwest's own `Bytes` in place); the rest is the timeouts of its `Config` (a tokio timer per request and a read timer re-armed per body chunk; `DRS_BENCH_PLAIN_TIMEOUTS=1` gives the plain client the same) and turning the `http::Request` into reqwest's";
+
 /// Blocking and async (current-thread) pairs of one read, `reads` times per batch.
 fn read_pairs(
     env: &Env,
@@ -335,7 +341,7 @@ fn read_pairs(
         plain,
         goal: 1.10,
         throughput: false,
-        why: "not in the client's own code: under callgrind (`DRS_BENCH_SIDE`, one side per run) the blocking client runs within 1–2% of the instructions of plain ureq + serde per read. The rest is kernel work for the timeouts of its `Config`: ureq sets the socket's send and receive timeouts to what is left of the call before each request (two `setsockopt` calls), which an agent without timeouts skips",
+        why: BLOCKING_READ_WHY,
     };
 
     let asy = async_client(env);
@@ -377,7 +383,7 @@ fn read_pairs(
         plain,
         goal: 1.10,
         throughput: false,
-        why: "under callgrind (`DRS_BENCH_SIDE`, one side per run) the async client runs about 6.5% more instructions than plain reqwest + serde per 100-row read. About half is the copy of the answer into the buffer the core parses (plain reqwest + serde parses reqwest's own `Bytes` in place); the rest is the timeouts of its `Config` (a tokio timer per request and a read timer re-armed per body chunk; `DRS_BENCH_PLAIN_TIMEOUTS=1` gives the plain client the same) and turning the `http::Request` into reqwest's",
+        why: ASYNC_READ_WHY,
     };
     vec![blocking_case, async_case]
 }
@@ -451,7 +457,7 @@ fn pagination(env: &Env) -> Vec<Case> {
         plain,
         goal: 1.10,
         throughput: false,
-        why: "not in the client's own code: under callgrind (`DRS_BENCH_SIDE`, one side per run) the blocking client runs within 1–2% of the instructions of plain ureq + serde per read. The rest is kernel work for the timeouts of its `Config`: ureq sets the socket's send and receive timeouts to what is left of the call before each request (two `setsockopt` calls), which an agent without timeouts skips",
+        why: BLOCKING_READ_WHY,
     };
 
     let asy = async_client(env);
@@ -504,7 +510,7 @@ fn pagination(env: &Env) -> Vec<Case> {
         plain,
         goal: 1.10,
         throughput: false,
-        why: "under callgrind (`DRS_BENCH_SIDE`, one side per run) the async client runs about 6.5% more instructions than plain reqwest + serde per 100-row read. About half is the copy of the answer into the buffer the core parses (plain reqwest + serde parses reqwest's own `Bytes` in place); the rest is the timeouts of its `Config` (a tokio timer per request and a read timer re-armed per body chunk; `DRS_BENCH_PLAIN_TIMEOUTS=1` gives the plain client the same) and turning the `http::Request` into reqwest's",
+        why: ASYNC_READ_WHY,
     };
     vec![blocking_case, async_case]
 }
@@ -560,7 +566,6 @@ fn in_flight(env: &Env) -> Vec<Case> {
     }]
 }
 
-/// `create_many` of `total` rows in batches of 500 (the answers, the created rows, parsed).
 /// What the write cases cost beyond the plain clients, as far as it is known.
 const WRITE_WHY: &str = "under callgrind (`create_many`) the async client runs about 5% more instructions than plain reqwest + serde per row written; the blocking one no more than plain ureq + serde (3% fewer). The client copies the request body once per send (kept so that a refresh after `TOKEN_EXPIRED` can send it again) and keeps a copy of the answer, to report `Error::Applied` should it not decode; the async one also copies the answer into the buffer the core parses";
 
@@ -718,17 +723,17 @@ struct Measured {
 fn run_cases(mut cases: Vec<Case>, rounds: usize) -> Result<Vec<Measured>, Failure> {
     // Warm-up: connections open, allocator and caches warm (not for the writes: a batch of
     // them is long, and their cost is serialization).
+    let side = side();
+    let (client, plain) = (side != Side::Plain, side != Side::Client);
     for case in cases.iter_mut().filter(|c| c.unit != "row") {
         let rows = case.per_batch_rows();
-        measure_if(side() != Side::Plain, &mut case.client, rows)?;
-        measure_if(side() != Side::Client, &mut case.plain, rows)?;
+        measure_if(client, &mut case.client, rows)?;
+        measure_if(plain, &mut case.plain, rows)?;
     }
-    let side = side();
     let mut samples: Vec<[Vec<Sample>; 2]> = cases.iter().map(|_| [vec![], vec![]]).collect();
     for round in 0..rounds {
         for (case, s) in cases.iter_mut().zip(&mut samples) {
             let rows = case.per_batch_rows();
-            let (client, plain) = (side != Side::Plain, side != Side::Client);
             // Interleaved, the order alternating each round.
             if round % 2 == 0 {
                 s[0].push(measure_if(client, &mut case.client, rows)?);
