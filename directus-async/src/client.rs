@@ -7,8 +7,8 @@ use std::time::Instant;
 
 use directus_proto::session::OnTokens;
 use directus_proto::{
-    BaseUrl, CacheConfig, Config, Credentials, Error, Exchange, Generation, Item, Items, Operation,
-    RetryPolicy, Session, Step, auth, auth::Tokens,
+    BaseUrl, Bytes, CacheConfig, Config, Credentials, Error, Exchange, Generation, Item, Items,
+    Operation, RetryPolicy, Session, Step, auth, auth::Tokens,
 };
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
@@ -659,7 +659,7 @@ impl Inner {
     where
         E: Exchange,
         F: FnMut(http::Request<directus_proto::Body>, Config) -> Fut,
-        Fut: Future<Output = crate::Result<http::Response<Vec<u8>>>>,
+        Fut: Future<Output = crate::Result<http::Response<Bytes>>>,
     {
         #[cfg(feature = "tracing")]
         let span = exchange.span().cloned();

@@ -15,6 +15,7 @@ use http::{HeaderValue, header};
 
 use crate::Directus;
 use crate::transport::ByteStream;
+use directus_proto::Bytes;
 
 /// The files of the server; see [`Directus::files`].
 ///
@@ -171,10 +172,10 @@ impl<'a> Files<'a> {
     /// [`Error::write_outcome`] tells which.
     ///
     /// ```no_run
-    /// # use directus_async::{Directus, files::StreamedFile};
+    /// # use directus_async::{Bytes, Directus, files::StreamedFile};
     /// use futures_util::{StreamExt, stream};
     /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
-    /// let rest = stream::iter([Ok(b"2\n".to_vec())]).boxed();
+    /// let rest = stream::iter([Ok(Bytes::from_static(b"2\n"))]).boxed();
     /// directus.files().upload_stream(b"a,b\n1,".to_vec(), rest, StreamedFile::new("t.csv").length(8)).await?;
     /// # Ok(())
     /// # }
@@ -199,10 +200,10 @@ impl<'a> Files<'a> {
     /// transaction): `head` is the file's first bytes (for its media type), `rest` the others.
     ///
     /// ```no_run
-    /// # use directus_async::{Directus, files::StreamedFile};
+    /// # use directus_async::{Bytes, Directus, files::StreamedFile};
     /// use futures_util::{StreamExt, stream};
     /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
-    /// let rest = stream::iter([Ok(b"Apple\n".to_vec())]).boxed();
+    /// let rest = stream::iter([Ok(Bytes::from_static(b"Apple\n"))]).boxed();
     /// directus.files().import_rows_stream("products", b"name\n".to_vec(), rest, StreamedFile::new("rows.csv")).await?;
     /// # Ok(())
     /// # }
@@ -294,10 +295,13 @@ impl<'a> Files<'a> {
         rest: ByteStream,
     ) -> crate::Result<T> {
         let total = body.content_length();
-        let parts = stream::iter([Ok(body.preamble().to_vec()), Ok(head)])
-            .chain(rest)
-            .chain(stream::iter([Ok(body.epilogue().to_vec())]))
-            .boxed();
+        let parts = stream::iter([
+            Ok(Bytes::copy_from_slice(body.preamble())),
+            Ok(Bytes::from(head)),
+        ])
+        .chain(rest)
+        .chain(stream::iter([Ok(Bytes::copy_from_slice(body.epilogue()))]))
+        .boxed();
         let mut content = Some(counted(parts, total, self.progress.clone()));
         let inner = self.client.inner();
         let call = inner.session.call(self.options.apply(op));
@@ -438,11 +442,11 @@ impl<'a> Files<'a> {
     /// read as you go.
     ///
     /// ```no_run
-    /// # use directus_async::{AssetTransform, Directus};
+    /// # use directus_async::{AssetTransform, Bytes, Directus};
     /// use futures_util::TryStreamExt;
     /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
     /// let (head, body) = directus.files().download_stream("f1", &AssetTransform::new()).await?;
-    /// let bytes: Vec<Vec<u8>> = body.try_collect().await?;
+    /// let bytes: Vec<Bytes> = body.try_collect().await?;
     /// # Ok(())
     /// # }
     /// ```
@@ -458,11 +462,11 @@ impl<'a> Files<'a> {
     /// Several files as one zip archive: the head and a stream of the body (with progress).
     ///
     /// ```no_run
-    /// # use directus_async::Directus;
+    /// # use directus_async::{Bytes, Directus};
     /// use futures_util::TryStreamExt;
     /// # async fn demo(directus: Directus) -> directus_async::Result<()> {
     /// let (head, body) = directus.files().download_zip(&["6c9a1a54-0000-4000-8000-000000000001"]).await?;
-    /// let zip: Vec<Vec<u8>> = body.try_collect().await?;
+    /// let zip: Vec<Bytes> = body.try_collect().await?;
     /// # Ok(())
     /// # }
     /// ```
@@ -489,10 +493,7 @@ impl<'a> Files<'a> {
     }
 
     /// Runs a download operation; answers the head and the body of its success, streamed.
-    async fn open_download(
-        &self,
-        op: Operation<Vec<u8>>,
-    ) -> crate::Result<(AssetHead, ByteStream)> {
+    async fn open_download(&self, op: Operation<Bytes>) -> crate::Result<(AssetHead, ByteStream)> {
         let opened = Mutex::new(None);
         let inner = self.client.inner();
         let call = inner.session.call(self.options.apply(op));
@@ -502,7 +503,7 @@ impl<'a> Files<'a> {
                 async move {
                     let response = inner.http.open(request, &config).await?;
                     let (parts, body) = response.into_parts();
-                    let head_only = http::Response::from_parts(parts, Vec::new());
+                    let head_only = http::Response::from_parts(parts, Bytes::new());
                     match assets::asset_head(&head_only) {
                         Some(head) => {
                             // A success: keep the unread body for after the call.
@@ -551,7 +552,7 @@ mod with_tokio {
                 Ok(0) => None,
                 Ok(n) => {
                     buf.truncate(n);
-                    Some((Ok(buf), reader))
+                    Some((Ok(Bytes::from(buf)), reader))
                 }
                 Err(e) => Some((Err(io_error("reading the file", e)), reader)),
             }

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use std::task::{Context, Poll};
 
 use directus_proto::stream::{ItemDecoder, Next};
-use directus_proto::{Error, Meta, Operation, RawPage};
+use directus_proto::{Bytes, Error, Meta, Operation, RawPage};
 use futures_util::{Stream, StreamExt};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -222,7 +222,7 @@ async fn open<U: DeserializeOwned>(
                 if parts.status.is_success() {
                     // Keep the unread body for after the call; the call sees the head.
                     *opened.lock().unwrap_or_else(|p| p.into_inner()) = Some((parts.status, body));
-                    Ok(http::Response::from_parts(parts, Vec::new()))
+                    Ok(http::Response::from_parts(parts, Bytes::new()))
                 } else {
                     // An error answer: read it whole (within the body limit and the timeout)
                     // and let the call decide (refresh, retry, error).

@@ -1,16 +1,20 @@
 //! Moving bytes: the [`HttpClient`] trait, and its reqwest implementation.
 
-use directus_proto::{Body, Config, Error, TransportError, TransportErrorKind};
+use directus_proto::{Body, Bytes, Config, Error, TransportError, TransportErrorKind};
 use futures_util::future::BoxFuture;
 use futures_util::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use http::{Request, Response};
 
 /// A body as a stream of byte chunks (streamed uploads and downloads).
-pub type ByteStream = BoxStream<'static, Result<Vec<u8>, Error>>;
+pub type ByteStream = BoxStream<'static, Result<Bytes, Error>>;
 
 /// An HTTP client that can carry the requests: sends one request and reads the whole answer
 /// (within [`Config::body_limit_bytes`] and [`Config::timeout_duration`]). Error statuses are
 /// answers, not errors. Implemented for `reqwest::Client` with the `reqwest` feature.
+///
+/// Bodies are [`Bytes`], the type reqwest and hyper hand over: an answer that arrived in one
+/// piece reaches the parser without a copy. A `Vec<u8>` becomes one with `Bytes::from(vec)`,
+/// which does not copy either.
 ///
 /// **An implementation must not follow redirects**: a `3xx` is an answer, handed back as it
 /// is. The client decides which redirects to follow (see `directus_proto::redirect`): never one
@@ -19,7 +23,7 @@ pub type ByteStream = BoxStream<'static, Result<Vec<u8>, Error>>;
 /// would send a login's password or a refresh token wherever a `307` points.
 ///
 /// ```
-/// use directus_async::{Body, Config, Error, HttpClient};
+/// use directus_async::{Body, Bytes, Config, Error, HttpClient};
 /// use futures_util::future::BoxFuture;
 ///
 /// /// A client that answers every request with `pong`.
@@ -27,8 +31,8 @@ pub type ByteStream = BoxStream<'static, Result<Vec<u8>, Error>>;
 ///
 /// impl HttpClient for Pong {
 ///     fn send(&self, _: http::Request<Body>, _: &Config)
-///         -> BoxFuture<'_, Result<http::Response<Vec<u8>>, Error>> {
-///         Box::pin(async { Ok(http::Response::new(b"pong".to_vec())) })
+///         -> BoxFuture<'_, Result<http::Response<Bytes>, Error>> {
+///         Box::pin(async { Ok(http::Response::new(Bytes::from_static(b"pong"))) })
 ///     }
 /// }
 /// ```
@@ -38,7 +42,7 @@ pub trait HttpClient: Send + Sync + 'static {
         &self,
         request: Request<Body>,
         config: &Config,
-    ) -> BoxFuture<'_, Result<Response<Vec<u8>>, Error>>;
+    ) -> BoxFuture<'_, Result<Response<Bytes>, Error>>;
 
     /// Sends the request with `body` streamed after it (the request's own body is empty) and
     /// reads the answer. The default collects the body first; clients that can stream
@@ -48,10 +52,10 @@ pub trait HttpClient: Send + Sync + 'static {
         request: Request<Body>,
         body: ByteStream,
         config: &Config,
-    ) -> BoxFuture<'_, Result<Response<Vec<u8>>, Error>> {
+    ) -> BoxFuture<'_, Result<Response<Bytes>, Error>> {
         let config = *config;
         Box::pin(async move {
-            let chunks: Vec<Vec<u8>> = body.try_collect().await?;
+            let chunks: Vec<Bytes> = body.try_collect().await?;
             let (parts, _) = request.into_parts();
             self.send(Request::from_parts(parts, chunks.concat().into()), &config)
                 .await
@@ -153,7 +157,7 @@ mod reqwest_client {
             &self,
             request: Request<Body>,
             config: &Config,
-        ) -> BoxFuture<'_, Result<Response<Vec<u8>>, Error>> {
+        ) -> BoxFuture<'_, Result<Response<Bytes>, Error>> {
             let limit = config.body_limit_bytes();
             let request = prepare(request.map(Body::into_vec), Some(config.timeout_duration()));
             Box::pin(async move {
@@ -167,7 +171,7 @@ mod reqwest_client {
             request: Request<Body>,
             body: ByteStream,
             config: &Config,
-        ) -> BoxFuture<'_, Result<Response<Vec<u8>>, Error>> {
+        ) -> BoxFuture<'_, Result<Response<Bytes>, Error>> {
             // A streamed transfer may take as long as it needs (the client's read timeout
             // catches a stall); the connect timeout applies. The answer is read whole, within
             // the limit and the timeout.
@@ -196,10 +200,7 @@ mod reqwest_client {
                 let mut head = Response::new(());
                 *head.status_mut() = response.status();
                 *head.headers_mut() = std::mem::take(response.headers_mut());
-                let body = response
-                    .bytes_stream()
-                    .map(|chunk| chunk.map(Vec::from).map_err(transport_error))
-                    .boxed();
+                let body = response.bytes_stream().map_err(transport_error).boxed();
                 Ok(head.map(|()| body))
             })
         }
@@ -209,24 +210,77 @@ mod reqwest_client {
     async fn read_limited(
         mut response: reqwest::Response,
         limit: u64,
-    ) -> Result<Response<Vec<u8>>, Error> {
-        let announced = response.content_length();
-        if announced.is_some_and(|n| n > limit) {
-            return Err(too_large(limit));
-        }
-        // Room for the announced length (within the limit) up front: growing by doubling
-        // copies the body again and again and churns the allocator.
-        let mut body = Vec::with_capacity(announced.map_or(0, |n| usize::try_from(n).unwrap_or(0)));
+    ) -> Result<Response<Bytes>, Error> {
+        let mut body = Collected::new(limit, response.content_length())?;
         while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
-            if body.len() as u64 + chunk.len() as u64 > limit {
-                return Err(too_large(limit));
-            }
-            body.extend_from_slice(&chunk);
+            body.push(chunk)?;
         }
-        let mut answer = Response::new(body);
+        let mut answer = Response::new(body.finish());
         *answer.status_mut() = response.status();
         *answer.headers_mut() = std::mem::take(response.headers_mut());
         Ok(answer)
+    }
+}
+
+/// A body read chunk by chunk, within a limit. The usual answer, one chunk, is kept as the HTTP
+/// stack handed it over, without a copy; the chunks of a longer one are joined in one buffer.
+struct Collected {
+    limit: u64,
+    /// What the server announced (`Content-Length`), within the limit.
+    announced: usize,
+    first: Bytes,
+    joined: Vec<u8>,
+}
+
+impl Collected {
+    /// Refuses a body announced larger than `limit` before reading any of it.
+    fn new(limit: u64, announced: Option<u64>) -> Result<Self, Error> {
+        if announced.is_some_and(|n| n > limit) {
+            return Err(too_large(limit));
+        }
+        Ok(Collected {
+            limit,
+            announced: announced.map_or(0, |n| usize::try_from(n).unwrap_or(0)),
+            first: Bytes::new(),
+            joined: Vec::new(),
+        })
+    }
+
+    fn len(&self) -> usize {
+        if self.joined.is_empty() {
+            self.first.len()
+        } else {
+            self.joined.len()
+        }
+    }
+
+    fn push(&mut self, chunk: Bytes) -> Result<(), Error> {
+        if self.len() as u64 + chunk.len() as u64 > self.limit {
+            return Err(too_large(self.limit));
+        }
+        if chunk.is_empty() {
+        } else if !self.joined.is_empty() {
+            self.joined.extend_from_slice(&chunk);
+        } else if self.first.is_empty() {
+            self.first = chunk;
+        } else {
+            // Room for the announced length up front: growing by doubling copies the body
+            // again and again and churns the allocator.
+            let room = self.announced.max(self.first.len() + chunk.len());
+            self.joined.reserve_exact(room);
+            self.joined
+                .extend_from_slice(&std::mem::take(&mut self.first));
+            self.joined.extend_from_slice(&chunk);
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Bytes {
+        if self.joined.is_empty() {
+            self.first
+        } else {
+            Bytes::from(self.joined)
+        }
     }
 }
 
@@ -257,19 +311,15 @@ pub(crate) async fn within_timeout<T>(
 
 /// Reads a streamed body into memory within the limit and the timeout of `config` (the error
 /// answer of a streamed download).
-pub(crate) async fn collect_limited(body: ByteStream, config: &Config) -> Result<Vec<u8>, Error> {
+pub(crate) async fn collect_limited(body: ByteStream, config: &Config) -> Result<Bytes, Error> {
     let limit = config.body_limit_bytes();
     let read = async move {
         let mut body = body;
-        let mut bytes = Vec::new();
+        let mut bytes = Collected::new(limit, None)?;
         while let Some(chunk) = body.next().await {
-            let chunk = chunk?;
-            if bytes.len() as u64 + chunk.len() as u64 > limit {
-                return Err(too_large(limit));
-            }
-            bytes.extend_from_slice(&chunk);
+            bytes.push(chunk?)?;
         }
-        Ok(bytes)
+        Ok(bytes.finish())
     };
     within_timeout(read, config.timeout_duration()).await
 }
@@ -278,3 +328,44 @@ pub(crate) async fn collect_limited(body: ByteStream, config: &Config) -> Result
 pub(crate) use reqwest_client::default_client;
 #[cfg(feature = "reqwest")]
 pub use reqwest_client::reqwest_client_builder;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_chunk_is_kept_without_a_copy() {
+        let chunk = Bytes::from(b"{\"data\":[]}".to_vec());
+        let mut body = Collected::new(64, Some(11)).unwrap();
+        body.push(Bytes::new()).unwrap();
+        body.push(chunk.clone()).unwrap();
+        body.push(Bytes::new()).unwrap();
+        let body = body.finish();
+        assert_eq!(body, chunk);
+        assert_eq!(body.as_ptr(), chunk.as_ptr());
+    }
+
+    #[test]
+    fn chunks_are_joined_in_order() {
+        let mut body = Collected::new(64, None).unwrap();
+        for chunk in ["ab", "", "cd", "e"] {
+            body.push(Bytes::from(chunk)).unwrap();
+        }
+        assert_eq!(body.finish(), "abcde");
+        assert!(Collected::new(64, None).unwrap().finish().is_empty());
+    }
+
+    #[test]
+    fn a_body_over_the_limit_is_refused() {
+        assert!(Collected::new(4, Some(5)).is_err());
+        let mut body = Collected::new(4, None).unwrap();
+        body.push(Bytes::from("abc")).unwrap();
+        let error = body.push(Bytes::from("de")).unwrap_err();
+        assert!(
+            matches!(&error, Error::Transport(t) if t.kind() == TransportErrorKind::BodyTooLarge),
+            "{error:?}"
+        );
+        let mut one = Collected::new(4, None).unwrap();
+        assert!(one.push(Bytes::from("abcde")).is_err());
+    }
+}

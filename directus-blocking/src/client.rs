@@ -5,8 +5,8 @@ use std::time::Instant;
 
 use directus_proto::session::OnTokens;
 use directus_proto::{
-    BaseUrl, CacheConfig, Config, Credentials, Error, Exchange, Generation, Item, Items, Operation,
-    RetryPolicy, Session, Step, auth, auth::Tokens,
+    BaseUrl, Bytes, CacheConfig, Config, Credentials, Error, Exchange, Generation, Item, Items,
+    Operation, RetryPolicy, Session, Step, auth, auth::Tokens,
 };
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -456,7 +456,7 @@ impl Directus {
         mut send: impl FnMut(
             &Transport,
             http::Request<directus_proto::Body>,
-        ) -> crate::Result<http::Response<Vec<u8>>>,
+        ) -> crate::Result<http::Response<Bytes>>,
     ) -> crate::Result<E::Output> {
         #[cfg(feature = "tracing")]
         let span = exchange.span().cloned();
@@ -491,8 +491,8 @@ impl Directus {
         send: &mut impl FnMut(
             &Transport,
             http::Request<directus_proto::Body>,
-        ) -> crate::Result<http::Response<Vec<u8>>>,
-    ) -> crate::Result<http::Response<Vec<u8>>> {
+        ) -> crate::Result<http::Response<Bytes>>,
+    ) -> crate::Result<http::Response<Bytes>> {
         let transport = &self.inner.transport;
         match exchange.deadline() {
             None => send(transport, request),

@@ -13,7 +13,7 @@ pub use directus_proto::files::{FileMeta, OnProgress, Progress, StreamedFile, Up
 use directus_proto::media::SNIFF_LEN;
 use directus_proto::models::{File, Folder};
 use directus_proto::multipart::Streaming;
-use directus_proto::{Error, Key, Operation, Page, Query, TransportError};
+use directus_proto::{Bytes, Error, Key, Operation, Page, Query, TransportError};
 use http::{HeaderValue, header};
 
 use crate::Directus;
@@ -524,7 +524,7 @@ impl<'a> Files<'a> {
     }
 
     /// Runs a download operation and streams the body of its success into `writer`.
-    fn stream_into(&self, op: Operation<Vec<u8>>, writer: impl Write) -> crate::Result<AssetHead> {
+    fn stream_into(&self, op: Operation<Bytes>, writer: impl Write) -> crate::Result<AssetHead> {
         let mut opened = None;
         let call = self.client.session_state().call(self.options.apply(op));
         self.client.drive_with(call, |transport, request| {
@@ -534,7 +534,7 @@ impl<'a> Files<'a> {
                     // A success: keep the unread body for after the call, and answer its head.
                     let (parts, body) = response.into_parts();
                     opened = Some((head, body));
-                    Ok(http::Response::from_parts(parts, Vec::new()))
+                    Ok(http::Response::from_parts(parts, Bytes::new()))
                 }
                 // An error answer: read it whole and let the call decide (refresh, or error).
                 None => transport.read_answer(response),

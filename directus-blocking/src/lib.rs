@@ -61,10 +61,10 @@ pub use collection::{Collection, Pages, Singleton};
 pub use directus_proto::RawPage;
 pub use directus_proto::stream::{StreamError, StreamErrorKind};
 pub use directus_proto::{
-    Agg, AggFunc, AggregateRow, ApiError, AssetTransform, Body, CacheConfig, Config, Credentials,
-    Error, ErrorCode, ExportFormat, F, FileMeta, Filter, FilterError, Item, Key, Meta, MetaCount,
-    Order, Page, Query, RetryPolicy, Secret, TransportError, TransportErrorKind, UploadFile,
-    auth::Tokens, models,
+    Agg, AggFunc, AggregateRow, ApiError, AssetTransform, Body, Bytes, CacheConfig, Config,
+    Credentials, Error, ErrorCode, ExportFormat, F, FileMeta, Filter, FilterError, Item, Key, Meta,
+    MetaCount, Order, Page, Query, RetryPolicy, Secret, TransportError, TransportErrorKind,
+    UploadFile, auth::Tokens, models,
 };
 pub use directus_proto::{Applied, WriteOutcome, lenient};
 pub use stream::ItemStream;

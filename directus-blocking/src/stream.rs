@@ -209,7 +209,10 @@ fn open<U: DeserializeOwned>(
             // Keep the unread body for after the call; the call sees the head.
             let (parts, body) = response.into_parts();
             opened = Some((parts.status, body));
-            Ok(http::Response::from_parts(parts, Vec::new()))
+            Ok(http::Response::from_parts(
+                parts,
+                directus_proto::Bytes::new(),
+            ))
         } else {
             // An error answer: read it whole and let the call decide (refresh, retry, error).
             transport.read_answer(response)

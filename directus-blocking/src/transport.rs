@@ -3,7 +3,7 @@
 use std::io::Read;
 use std::time::Instant;
 
-use directus_proto::{Body, Config, Error, TransportError, TransportErrorKind};
+use directus_proto::{Body, Bytes, Config, Error, TransportError, TransportErrorKind};
 use http::{Request, Response};
 
 /// How the overall timeout applies to a request.
@@ -85,7 +85,7 @@ impl Transport {
         self.config
     }
 
-    pub(crate) fn send(&self, request: Request<Body>) -> Result<Response<Vec<u8>>, Error> {
+    pub(crate) fn send(&self, request: Request<Body>) -> Result<Response<Bytes>, Error> {
         let response = if request.body().is_empty() && !carries_body(request.method()) {
             // A read: no body, and no `Content-Length: 0` either.
             self.open(request.map(|_| ()), Budget::Whole)?
@@ -100,7 +100,7 @@ impl Transport {
         &self,
         request: Request<Body>,
         reader: &mut dyn Read,
-    ) -> Result<Response<Vec<u8>>, Error> {
+    ) -> Result<Response<Bytes>, Error> {
         let (parts, _) = request.into_parts();
         let request = Request::from_parts(parts, ureq::SendBody::from_reader(reader));
         let response = self.open(request, Budget::Idle)?;
@@ -140,14 +140,14 @@ impl Transport {
 
     /// Reads a whole body, within the limit (the overall timeout of a [`Budget::Whole`]
     /// request covers it).
-    fn read_all(&self, response: Response<ureq::Body>) -> Result<Response<Vec<u8>>, Error> {
+    fn read_all(&self, response: Response<ureq::Body>) -> Result<Response<Bytes>, Error> {
         let (parts, mut body) = response.into_parts();
         let bytes = body
             .with_config()
             .limit(self.config.body_limit_bytes())
             .read_to_vec()
             .map_err(transport_error)?;
-        Ok(Response::from_parts(parts, bytes))
+        Ok(Response::from_parts(parts, Bytes::from(bytes)))
     }
 
     /// Reads the whole answer of a streamed request (whose per-read timeout alone would let a
@@ -155,7 +155,7 @@ impl Transport {
     pub(crate) fn read_answer(
         &self,
         response: Response<ureq::Body>,
-    ) -> Result<Response<Vec<u8>>, Error> {
+    ) -> Result<Response<Bytes>, Error> {
         let limit = self.config.body_limit_bytes();
         let timeout = self.config.timeout_duration();
         let deadline = Instant::now().checked_add(timeout);
@@ -177,7 +177,7 @@ impl Transport {
                 .into());
             }
         }
-        Ok(Response::from_parts(parts, bytes))
+        Ok(Response::from_parts(parts, Bytes::from(bytes)))
     }
 }
 

@@ -9,6 +9,7 @@
 //! cargo bench -p directus-proto
 //! ```
 
+use directus_proto::Bytes;
 use std::time::Instant;
 
 use directus_proto::items::Items;
@@ -65,11 +66,11 @@ fn base() -> BaseUrl {
     BaseUrl::parse("http://127.0.0.1:8055").expect("base URL")
 }
 
-fn answer(body: &[u8]) -> Response<Vec<u8>> {
+fn answer(body: &[u8]) -> Response<Bytes> {
     Response::builder()
         .status(200)
         .header("content-type", "application/json; charset=utf-8")
-        .body(body.to_vec())
+        .body(Bytes::copy_from_slice(body))
         .expect("response")
 }
 

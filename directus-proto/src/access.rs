@@ -10,6 +10,7 @@
 //! assert_eq!(op.request().uri().path(), "/permissions/me/articles/7");
 //! ```
 
+use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -47,12 +48,12 @@ pub struct ItemPermissions {
 /// `GET /permissions/me/{collection}/{key}` (no key for a singleton).
 ///
 /// ```
-/// use directus_proto::{BaseUrl, access};
+/// use directus_proto::{Bytes, BaseUrl, access};
 /// let base = BaseUrl::parse("http://localhost:8055").unwrap();
 /// let op = access::item_permissions(&base, "settings_page", None).unwrap();
 /// assert_eq!(op.request().uri().path(), "/permissions/me/settings_page");
 /// let body = br#"{"data":{"update":{"access":true},"delete":{"access":false},"share":{"access":false}}}"#;
-/// let perms = op.parse(http::Response::new(body.to_vec())).unwrap();
+/// let perms = op.parse(http::Response::new(Bytes::copy_from_slice(body))).unwrap();
 /// assert!(perms.update.access && !perms.delete.access);
 /// ```
 pub fn item_permissions(
@@ -89,11 +90,11 @@ pub struct PolicyGlobals {
 /// `GET /policies/me/globals`.
 ///
 /// ```
-/// use directus_proto::{BaseUrl, access};
+/// use directus_proto::{Bytes, BaseUrl, access};
 /// let base = BaseUrl::parse("http://localhost:8055").unwrap();
 /// let op = access::my_globals(&base).unwrap();
 /// let body = br#"{"data":{"app_access":true,"admin_access":false,"enforce_tfa":false}}"#;
-/// assert!(op.parse(http::Response::new(body.to_vec())).unwrap().app_access);
+/// assert!(op.parse(http::Response::new(Bytes::copy_from_slice(body))).unwrap().app_access);
 /// ```
 pub fn my_globals(base: &BaseUrl) -> Result<Operation<PolicyGlobals>, Error> {
     Operation::get(
@@ -133,19 +134,19 @@ pub struct AuthProviders {
 /// `GET /auth`, sent without a token.
 ///
 /// ```
-/// use directus_proto::{BaseUrl, access};
+/// use directus_proto::{Bytes, BaseUrl, access};
 /// let base = BaseUrl::parse("http://localhost:8055").unwrap();
 /// let op = access::auth_providers(&base).unwrap();
 /// assert!(!op.is_authenticated());
 /// let body = br#"{"data":[{"name":"github","driver":"oauth2","icon":"github"}],"disableDefault":false}"#;
-/// let p = op.parse(http::Response::new(body.to_vec())).unwrap();
+/// let p = op.parse(http::Response::new(Bytes::copy_from_slice(body))).unwrap();
 /// assert_eq!(p.providers[0].driver, "oauth2");
 /// ```
 pub fn auth_providers(base: &BaseUrl) -> Result<Operation<AuthProviders>, Error> {
     Ok(Operation::get(base, "/auth", parse_providers)?.anonymous())
 }
 
-fn parse_providers(response: http::Response<Vec<u8>>) -> Result<AuthProviders, Error> {
+fn parse_providers(response: http::Response<Bytes>) -> Result<AuthProviders, Error> {
     let response = response::success(response)?;
     serde_json::from_slice(response.body()).map_err(|source| Error::Decode {
         status: response.status(),

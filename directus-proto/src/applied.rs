@@ -33,7 +33,7 @@ use crate::Error;
 /// holds); read it with [`Applied::data`] or [`Applied::answer`].
 ///
 /// ```
-/// use directus_proto::{Error, WriteOutcome, response};
+/// use directus_proto::{Bytes, Error, WriteOutcome, response};
 ///
 /// #[derive(Debug, serde::Deserialize)]
 /// struct Product { id: i64, price: f64 }
@@ -43,7 +43,7 @@ use crate::Error;
 ///     .create(&base, &serde_json::json!({"price": "1.25"}))
 ///     .unwrap();
 /// // PostgreSQL answers decimals as strings: `f64` cannot take it.
-/// let answer = http::Response::new(br#"{"data":{"id":7,"price":"1.25"}}"#.to_vec());
+/// let answer = http::Response::new(Bytes::from_static(br#"{"data":{"id":7,"price":"1.25"}}"#));
 /// let err = op.parse(answer).unwrap_err();
 /// assert_eq!(err.write_outcome(), WriteOutcome::Applied);
 /// let Error::Applied(applied) = err else { unreachable!() };
@@ -68,10 +68,11 @@ impl Applied {
     /// The HTTP status of the answer (a success).
     ///
     /// ```
+    /// use directus_proto::Bytes;
     /// # use directus_proto::{Error, Items, BaseUrl};
     /// # let base = BaseUrl::parse("http://localhost").unwrap();
     /// let op = Items::<u8>::new("a").update(&base, 1, &serde_json::json!({})).unwrap();
-    /// let err = op.parse(http::Response::new(br#"{"data":{"id":1}}"#.to_vec())).unwrap_err();
+    /// let err = op.parse(http::Response::new(Bytes::from_static(br#"{"data":{"id":1}}"#))).unwrap_err();
     /// let Error::Applied(applied) = err else { unreachable!() };
     /// assert_eq!(applied.status(), 200);
     /// ```
@@ -82,10 +83,11 @@ impl Applied {
     /// The whole answer when it is JSON (`{"data": ...}`), `None` when it is not.
     ///
     /// ```
+    /// use directus_proto::Bytes;
     /// # use directus_proto::{Error, Items, BaseUrl};
     /// # let base = BaseUrl::parse("http://localhost").unwrap();
     /// let op = Items::<u8>::new("a").create(&base, &serde_json::json!({})).unwrap();
-    /// let err = op.parse(http::Response::new(b"<html>proxy</html>".to_vec())).unwrap_err();
+    /// let err = op.parse(http::Response::new(Bytes::from_static(b"<html>proxy</html>"))).unwrap_err();
     /// let Error::Applied(applied) = err else { unreachable!() };
     /// assert!(applied.answer().is_none());
     /// ```
@@ -96,10 +98,11 @@ impl Applied {
     /// The `data` member of the answer: the written item (or list of items) as JSON.
     ///
     /// ```
+    /// use directus_proto::Bytes;
     /// # use directus_proto::{Error, Items, BaseUrl};
     /// # let base = BaseUrl::parse("http://localhost").unwrap();
     /// let op = Items::<u8>::new("a").create_many(&base, &[serde_json::json!({})]).unwrap();
-    /// let err = op.parse(http::Response::new(br#"{"data":[{"id":1},{"id":2}]}"#.to_vec())).unwrap_err();
+    /// let err = op.parse(http::Response::new(Bytes::from_static(br#"{"data":[{"id":1},{"id":2}]}"#))).unwrap_err();
     /// let Error::Applied(applied) = err else { unreachable!() };
     /// assert_eq!(applied.data().unwrap().as_array().unwrap().len(), 2);
     /// ```
@@ -110,10 +113,11 @@ impl Applied {
     /// The answer, owned.
     ///
     /// ```
+    /// use directus_proto::Bytes;
     /// # use directus_proto::{Error, Items, BaseUrl};
     /// # let base = BaseUrl::parse("http://localhost").unwrap();
     /// let op = Items::<u8>::new("a").create(&base, &serde_json::json!({})).unwrap();
-    /// let err = op.parse(http::Response::new(br#"{"data":{"id":"x"}}"#.to_vec())).unwrap_err();
+    /// let err = op.parse(http::Response::new(Bytes::from_static(br#"{"data":{"id":"x"}}"#))).unwrap_err();
     /// let Error::Applied(applied) = err else { unreachable!() };
     /// assert_eq!(applied.into_answer().unwrap()["data"]["id"], "x");
     /// ```
@@ -124,10 +128,11 @@ impl Applied {
     /// What serde_json reported when decoding into the requested type.
     ///
     /// ```
+    /// use directus_proto::Bytes;
     /// # use directus_proto::{Error, Items, BaseUrl};
     /// # let base = BaseUrl::parse("http://localhost").unwrap();
     /// let op = Items::<u8>::new("a").create(&base, &serde_json::json!({})).unwrap();
-    /// let err = op.parse(http::Response::new(br#"{"data":"x"}"#.to_vec())).unwrap_err();
+    /// let err = op.parse(http::Response::new(Bytes::from_static(br#"{"data":"x"}"#))).unwrap_err();
     /// let Error::Applied(applied) = err else { unreachable!() };
     /// assert!(applied.decode_error().to_string().contains("u8"));
     /// ```
@@ -208,6 +213,7 @@ impl Error {
 mod tests {
     use super::*;
     use crate::{BaseUrl, F, FileMeta, Items, Secret, auth, files, system};
+    use bytes::Bytes;
     use serde_json::json;
 
     #[derive(Debug, serde::Deserialize)]
@@ -216,10 +222,10 @@ mod tests {
         no_such_field: String,
     }
 
-    fn answer(status: u16, body: &str) -> http::Response<Vec<u8>> {
+    fn answer(status: u16, body: &str) -> http::Response<Bytes> {
         http::Response::builder()
             .status(status)
-            .body(body.as_bytes().to_vec())
+            .body(Bytes::copy_from_slice(body.as_bytes()))
             .unwrap()
     }
 

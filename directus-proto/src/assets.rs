@@ -17,6 +17,7 @@
 //! );
 //! ```
 
+use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, header};
 use serde_json::Value;
 
@@ -356,19 +357,19 @@ pub fn asset_url(
 /// reads the answer with [`asset_head`] and [`asset_error`] instead.
 ///
 /// ```
-/// use directus_proto::{BaseUrl, assets::{self, AssetTransform}};
+/// use directus_proto::{Bytes, BaseUrl, assets::{self, AssetTransform}};
 /// let base = BaseUrl::parse("http://localhost:8055").unwrap();
 /// let op = assets::download(&base, "f1", &AssetTransform::new().width(10)).unwrap();
 /// assert_eq!(op.request().uri(), "http://localhost:8055/assets/f1?width=10");
 /// assert_eq!(op.request().headers()["accept"], "*/*");
-/// let ok = http::Response::new(b"\x89PNG".to_vec());
-/// assert_eq!(op.parse(ok).unwrap(), b"\x89PNG");
+/// let ok = http::Response::new(Bytes::from_static(b"\x89PNG"));
+/// assert_eq!(op.parse(ok).unwrap(), &b"\x89PNG"[..]);
 /// ```
 pub fn download(
     base: &BaseUrl,
     file_id: impl Into<Key>,
     transform: &AssetTransform,
-) -> Result<Operation<Vec<u8>>, Error> {
+) -> Result<Operation<Bytes>, Error> {
     download_range(base, file_id, transform, None)
 }
 
@@ -387,7 +388,7 @@ pub fn download_range(
     file_id: impl Into<Key>,
     transform: &AssetTransform,
     range: Option<(u64, Option<u64>)>,
-) -> Result<Operation<Vec<u8>>, Error> {
+) -> Result<Operation<Bytes>, Error> {
     let path = asset_path(&file_id.into(), transform)?;
     let uri: http::Uri = base
         .join(&path)
@@ -428,7 +429,7 @@ pub fn download_range(
 /// assert!(op.request().body().starts_with(br#"{"ids":["#));
 /// assert!(assets::zip_files(&base, &[]).is_err());
 /// ```
-pub fn zip_files(base: &BaseUrl, ids: &[&str]) -> Result<Operation<Vec<u8>>, Error> {
+pub fn zip_files(base: &BaseUrl, ids: &[&str]) -> Result<Operation<Bytes>, Error> {
     if ids.is_empty() {
         return Err(Error::invalid("a zip of files needs at least one file"));
     }
@@ -444,7 +445,7 @@ pub fn zip_files(base: &BaseUrl, ids: &[&str]) -> Result<Operation<Vec<u8>>, Err
 /// let op = assets::zip_folder(&base, "f0").unwrap();
 /// assert_eq!(op.request().uri().path(), "/assets/folder/f0");
 /// ```
-pub fn zip_folder(base: &BaseUrl, folder: impl Into<Key>) -> Result<Operation<Vec<u8>>, Error> {
+pub fn zip_folder(base: &BaseUrl, folder: impl Into<Key>) -> Result<Operation<Bytes>, Error> {
     let path = format!(
         "/assets/folder/{}",
         crate::url::segment(&folder.into().to_string(), "folder key")?
@@ -456,7 +457,7 @@ fn zip_request(
     base: &BaseUrl,
     path: &str,
     body: &serde_json::Value,
-) -> Result<Operation<Vec<u8>>, Error> {
+) -> Result<Operation<Bytes>, Error> {
     let op = Operation::json(base, Method::POST, path, body, body_bytes)?;
     let mut request = op.request().clone();
     request
@@ -467,7 +468,7 @@ fn zip_request(
 }
 
 /// A success answer's body, as bytes.
-fn body_bytes(response: Response<Vec<u8>>) -> Result<Vec<u8>, Error> {
+fn body_bytes(response: Response<Bytes>) -> Result<Bytes, Error> {
     Ok(response::success(response)?.into_body())
 }
 
@@ -572,12 +573,12 @@ fn disposition_file_name(value: &str) -> Option<String> {
 /// bodies are small). A success status given here is reported as an error too.
 ///
 /// ```
-/// use directus_proto::{ErrorCode, assets::asset_error};
+/// use directus_proto::{Bytes, ErrorCode, assets::asset_error};
 /// let resp = http::Response::builder().status(403)
-///     .body(br#"{"errors":[{"message":"no","extensions":{"code":"FORBIDDEN"}}]}"#.to_vec()).unwrap();
+///     .body(Bytes::from_static(br#"{"errors":[{"message":"no","extensions":{"code":"FORBIDDEN"}}]}"#)).unwrap();
 /// assert_eq!(asset_error(resp).api().unwrap().code(), &ErrorCode::Forbidden);
 /// ```
-pub fn asset_error(response: Response<Vec<u8>>) -> Error {
+pub fn asset_error(response: Response<Bytes>) -> Error {
     match response::success(response) {
         Err(error) => error,
         Ok(response) => Error::invalid(format!(
@@ -653,14 +654,13 @@ mod tests {
             .parse(
                 Response::builder()
                     .status(400)
-                    .body(
-                        br#"{"errors":[{"message":"bad","extensions":{"code":"INVALID_QUERY"}}]}"#
-                            .to_vec(),
-                    )
+                    .body(Bytes::from_static(
+                        br#"{"errors":[{"message":"bad","extensions":{"code":"INVALID_QUERY"}}]}"#,
+                    ))
                     .unwrap(),
             )
             .unwrap_err();
         assert_eq!(err.status().unwrap(), 400);
-        assert!(asset_error(Response::new(Vec::new())).api().is_none());
+        assert!(asset_error(Response::new(Bytes::new())).api().is_none());
     }
 }

@@ -3,6 +3,7 @@
 //! The state that decides when to refresh lives in [`Session`](crate::Session); this module
 //! holds what it is made of, and the requests that can be sent on their own (password reset).
 
+use bytes::Bytes;
 use std::fmt;
 use std::time::Duration;
 
@@ -181,10 +182,11 @@ impl Credentials {
 /// The tokens a login or refresh answers.
 ///
 /// ```
+/// use directus_proto::Bytes;
 /// use directus_proto::auth::Tokens;
 /// use std::time::Duration;
 ///
-/// let resp = http::Response::new(br#"{"data":{"access_token":"a","refresh_token":"r","expires":900000}}"#.to_vec());
+/// let resp = http::Response::new(Bytes::from_static(br#"{"data":{"access_token":"a","refresh_token":"r","expires":900000}}"#));
 /// let tokens = directus_proto::auth::tokens(resp).unwrap();
 /// assert_eq!(tokens.expires, Some(Duration::from_secs(900)));
 /// assert_eq!(tokens.access_token.expose(), "a");
@@ -267,11 +269,12 @@ struct TokenEnvelope {
 /// redacted: the body may hold tokens.
 ///
 /// ```
-/// let resp = http::Response::new(br#"{"data":{"access_token":"s3cret"#.to_vec());
+/// use directus_proto::Bytes;
+/// let resp = http::Response::new(Bytes::from_static(br#"{"data":{"access_token":"s3cret"#));
 /// let err = directus_proto::auth::tokens(resp).unwrap_err();
 /// assert!(!err.to_string().contains("s3cret"));
 /// ```
-pub fn tokens(response: Response<Vec<u8>>) -> Result<Tokens, Error> {
+pub fn tokens(response: Response<Bytes>) -> Result<Tokens, Error> {
     let response = success(response).map_err(Error::redacted)?;
     let raw = serde_json::from_slice::<TokenEnvelope>(response.body()).map_err(|source| {
         Error::Decode {
@@ -452,10 +455,10 @@ mod tests {
     use super::*;
     use crate::{BaseUrl, Step};
 
-    fn answer(status: u16, body: &str) -> Response<Vec<u8>> {
+    fn answer(status: u16, body: &str) -> Response<Bytes> {
         Response::builder()
             .status(status)
-            .body(body.as_bytes().to_vec())
+            .body(Bytes::copy_from_slice(body.as_bytes()))
             .unwrap()
     }
 

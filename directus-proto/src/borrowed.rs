@@ -11,7 +11,7 @@
 //!
 //! ```
 //! use std::borrow::Cow;
-//! use directus_proto::RawPage;
+//! use directus_proto::{Bytes, RawPage};
 //!
 //! #[derive(serde::Deserialize)]
 //! struct Row<'a> {
@@ -23,7 +23,7 @@
 //! }
 //!
 //! let answer = http::Response::new(
-//!     br#"{"data":[{"id":1,"name":"pear","sku":"P-1"},{"id":2,"name":"caf\u00e9","sku":"C-2"}]}"#.to_vec(),
+//!     Bytes::from_static(br#"{"data":[{"id":1,"name":"pear","sku":"P-1"},{"id":2,"name":"caf\u00e9","sku":"C-2"}]}"#),
 //! );
 //! let raw = directus_proto::borrowed::raw_page(answer)?;
 //! let page = raw.parse_borrowed::<Row<'_>>()?;
@@ -33,6 +33,7 @@
 //! # Ok::<(), directus_proto::Error>(())
 //! ```
 
+use bytes::Bytes;
 use std::fmt;
 
 use http::{Response, StatusCode};
@@ -45,8 +46,8 @@ use crate::response::{self, Meta, Page};
 /// [module documentation](self) for when it pays.
 ///
 /// ```
-/// use directus_proto::RawPage;
-/// let raw = RawPage::new(http::StatusCode::OK, br#"{"data":["a","b"]}"#.to_vec());
+/// use directus_proto::{Bytes, RawPage};
+/// let raw = RawPage::new(http::StatusCode::OK, Bytes::from_static(br#"{"data":["a","b"]}"#));
 /// let page = raw.parse_borrowed::<&str>()?;
 /// assert_eq!(page.items(), ["a", "b"]);
 /// # Ok::<(), directus_proto::Error>(())
@@ -54,7 +55,7 @@ use crate::response::{self, Meta, Page};
 #[derive(Clone, PartialEq, Eq)]
 pub struct RawPage {
     status: StatusCode,
-    body: Vec<u8>,
+    body: Bytes,
 }
 
 impl fmt::Debug for RawPage {
@@ -77,11 +78,11 @@ impl RawPage {
     /// A raw page from the status and body of a success answer.
     ///
     /// ```
-    /// use directus_proto::RawPage;
-    /// let raw = RawPage::new(http::StatusCode::OK, br#"{"data":[]}"#.to_vec());
+    /// use directus_proto::{Bytes, RawPage};
+    /// let raw = RawPage::new(http::StatusCode::OK, Bytes::from_static(br#"{"data":[]}"#));
     /// assert_eq!(raw.body(), br#"{"data":[]}"#);
     /// ```
-    pub fn new(status: StatusCode, body: Vec<u8>) -> Self {
+    pub fn new(status: StatusCode, body: Bytes) -> Self {
         RawPage { status, body }
     }
 
@@ -91,11 +92,11 @@ impl RawPage {
     /// field given a string with escapes is one too: use `Cow<str>` there).
     ///
     /// ```
-    /// use directus_proto::RawPage;
+    /// use directus_proto::{Bytes, RawPage};
     /// #[derive(serde::Deserialize)]
     /// struct Row<'a> { title: &'a str }
     /// let raw = RawPage::new(http::StatusCode::OK,
-    ///     br#"{"data":[{"title":"Hi"}],"meta":{"filter_count":1}}"#.to_vec());
+    ///     Bytes::from_static(br#"{"data":[{"title":"Hi"}],"meta":{"filter_count":1}}"#));
     /// let page = raw.parse_borrowed::<Row<'_>>()?;
     /// assert_eq!((page.items()[0].title, page.meta().filter_count), ("Hi", Some(1)));
     /// # Ok::<(), directus_proto::Error>(())
@@ -113,8 +114,8 @@ impl RawPage {
     /// The HTTP status of the answer.
     ///
     /// ```
-    /// # use directus_proto::RawPage;
-    /// assert_eq!(RawPage::new(http::StatusCode::OK, Vec::new()).status(), 200);
+    /// # use directus_proto::{Bytes, RawPage};
+    /// assert_eq!(RawPage::new(http::StatusCode::OK, Bytes::new()).status(), 200);
     /// ```
     pub fn status(&self) -> StatusCode {
         self.status
@@ -123,8 +124,8 @@ impl RawPage {
     /// The body as received.
     ///
     /// ```
-    /// # use directus_proto::RawPage;
-    /// assert!(RawPage::new(http::StatusCode::OK, Vec::new()).body().is_empty());
+    /// # use directus_proto::{Bytes, RawPage};
+    /// assert!(RawPage::new(http::StatusCode::OK, Bytes::new()).body().is_empty());
     /// ```
     pub fn body(&self) -> &[u8] {
         &self.body
@@ -133,10 +134,10 @@ impl RawPage {
     /// The body, given back.
     ///
     /// ```
-    /// # use directus_proto::RawPage;
-    /// assert_eq!(RawPage::new(http::StatusCode::OK, b"{}".to_vec()).into_body(), b"{}");
+    /// # use directus_proto::{Bytes, RawPage};
+    /// assert_eq!(RawPage::new(http::StatusCode::OK, Bytes::from_static(b"{}")).into_body(), &b"{}"[..]);
     /// ```
-    pub fn into_body(self) -> Vec<u8> {
+    pub fn into_body(self) -> Bytes {
         self.body
     }
 }
@@ -144,11 +145,12 @@ impl RawPage {
 /// The parser of a read kept raw: a success answer as a [`RawPage`], else its typed error.
 ///
 /// ```
+/// use directus_proto::Bytes;
 /// use directus_proto::borrowed::raw_page;
-/// let denied = http::Response::builder().status(403).body(b"{}".to_vec()).unwrap();
+/// let denied = http::Response::builder().status(403).body(Bytes::from_static(b"{}")).unwrap();
 /// assert_eq!(raw_page(denied).unwrap_err().status().unwrap(), 403);
 /// ```
-pub fn raw_page(response: Response<Vec<u8>>) -> Result<RawPage, Error> {
+pub fn raw_page(response: Response<Bytes>) -> Result<RawPage, Error> {
     let response = response::success(response)?;
     let status = response.status();
     Ok(RawPage::new(status, response.into_body()))
@@ -180,9 +182,9 @@ mod tests {
 
     #[test]
     fn borrowed_items_equal_owned_ones_and_borrow_what_they_can() {
-        let raw = raw_page(Response::new(BODY.to_vec())).unwrap();
+        let raw = raw_page(Response::new(Bytes::from_static(BODY))).unwrap();
         let page = raw.parse_borrowed::<Row<'_>>().unwrap();
-        let owned = response::page::<Owned>(Response::new(BODY.to_vec())).unwrap();
+        let owned = response::page::<Owned>(Response::new(Bytes::from_static(BODY))).unwrap();
         assert_eq!(page.meta(), owned.meta());
         assert_eq!(page.meta().total_count, Some(3));
         for (b, o) in page.items().iter().zip(owned.items()) {
@@ -205,7 +207,10 @@ mod tests {
         struct Strict<'a> {
             name: &'a str,
         }
-        let raw = RawPage::new(StatusCode::OK, br#"{"data":[{"name":"a\nb"}]}"#.to_vec());
+        let raw = RawPage::new(
+            StatusCode::OK,
+            Bytes::from_static(br#"{"data":[{"name":"a\nb"}]}"#),
+        );
         assert!(matches!(
             raw.parse_borrowed::<Strict<'_>>(),
             Err(Error::Decode { .. })
@@ -216,10 +221,10 @@ mod tests {
     fn hostile_bodies_are_errors_not_panics() {
         let deep = format!("{{\"data\":[{}]}}", "[".repeat(100_000));
         for body in [
-            b"".to_vec(),
-            b"<html>".to_vec(),
-            br#"{"data":{}}"#.to_vec(),
-            deep.into_bytes(),
+            Bytes::from_static(b""),
+            Bytes::from_static(b"<html>"),
+            Bytes::from_static(br#"{"data":{}}"#),
+            Bytes::from(deep),
         ] {
             let raw = RawPage::new(StatusCode::OK, body);
             assert!(raw.parse_borrowed::<&str>().is_err());

@@ -15,6 +15,7 @@
 //!
 //! It is sans-IO like the rest: the session hands it answers and the time.
 
+use bytes::Bytes;
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
@@ -130,7 +131,7 @@ struct Entry {
     collection: String,
     stored_at: Instant,
     content_type: HeaderValue,
-    body: Vec<u8>,
+    body: Bytes,
     /// What the entry counts against the byte budget.
     size: usize,
     /// Its place in the use order (larger: used more recently).
@@ -220,7 +221,7 @@ impl Cache {
         self.clock
     }
 
-    pub(crate) fn get(&mut self, key: &str, now: Instant) -> Option<Response<Vec<u8>>> {
+    pub(crate) fn get(&mut self, key: &str, now: Instant) -> Option<Response<Bytes>> {
         let fresh = self
             .entries
             .get(key)
@@ -248,7 +249,7 @@ impl Cache {
         &mut self,
         key: String,
         collection: &str,
-        response: &Response<Vec<u8>>,
+        response: &Response<Bytes>,
         now: Instant,
     ) {
         self.remove(&key);
@@ -289,7 +290,9 @@ impl Cache {
                 collection: collection.to_owned(),
                 stored_at: now,
                 content_type: content_type.clone(),
-                body: response.body().clone(),
+                // A copy of its own: the answer's bytes may share a larger buffer of the
+                // HTTP stack, which the budget would not count.
+                body: Bytes::copy_from_slice(response.body()),
                 size,
                 used,
             },
@@ -333,8 +336,8 @@ mod tests {
             .unwrap()
     }
 
-    fn json(body: &[u8]) -> Response<Vec<u8>> {
-        let mut response = Response::new(body.to_vec());
+    fn json(body: &[u8]) -> Response<Bytes> {
+        let mut response = Response::new(Bytes::copy_from_slice(body));
         response.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json; charset=utf-8"),
@@ -384,8 +387,8 @@ mod tests {
         assert!(cache.get(&a, t0).is_some(), "a is now the most recent");
         cache.put(c.clone(), "x", &json(b"3"), t0);
         assert!(cache.get(&b, t0).is_none(), "b was the least recently used");
-        assert_eq!(cache.get(&a, t0).unwrap().body(), b"1");
-        assert_eq!(cache.get(&c, t0).unwrap().body(), b"3");
+        assert_eq!(cache.get(&a, t0).unwrap().body().as_ref(), b"1");
+        assert_eq!(cache.get(&c, t0).unwrap().body().as_ref(), b"3");
     }
 
     #[test]
@@ -423,15 +426,15 @@ mod tests {
         *partial.status_mut() = StatusCode::PARTIAL_CONTENT;
         let mut created = json(b"{}");
         *created.status_mut() = StatusCode::CREATED;
-        let mut text = Response::new(b"0123456789".to_vec());
+        let mut text = Response::new(Bytes::from_static(b"0123456789"));
         text.headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
-        let untyped = Response::new(b"{}".to_vec());
+        let untyped = Response::new(Bytes::from_static(b"{}"));
         for (i, response) in [partial, created, text, untyped].iter().enumerate() {
             cache.put(format!("k{i}"), "x", response, t0);
         }
         assert_eq!(cache.len(), 0);
-        let mut problem = Response::new(b"{}".to_vec());
+        let mut problem = Response::new(Bytes::from_static(b"{}"));
         problem.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),

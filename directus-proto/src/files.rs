@@ -23,6 +23,7 @@
 //! assert!(body.contains("content-type: image/png"));
 //! ```
 
+use bytes::Bytes;
 use http::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -572,13 +573,14 @@ pub fn upload_many(
 /// Reads the answer to an upload of several files: a list, or one object for a single file.
 ///
 /// ```
+/// use directus_proto::Bytes;
 /// use directus_proto::files::one_or_many;
-/// let one = http::Response::new(br#"{"data":{"id":"a"}}"#.to_vec());
+/// let one = http::Response::new(Bytes::from_static(br#"{"data":{"id":"a"}}"#));
 /// assert_eq!(one_or_many(one).unwrap().unwrap().len(), 1);
-/// let two = http::Response::new(br#"{"data":[{"id":"a"},{"id":"b"}]}"#.to_vec());
+/// let two = http::Response::new(Bytes::from_static(br#"{"data":[{"id":"a"},{"id":"b"}]}"#));
 /// assert_eq!(one_or_many(two).unwrap().unwrap().len(), 2);
 /// ```
-pub fn one_or_many(response: http::Response<Vec<u8>>) -> Result<Option<Vec<File>>, Error> {
+pub fn one_or_many(response: http::Response<Bytes>) -> Result<Option<Vec<File>>, Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum OneOrMany {
@@ -799,14 +801,14 @@ pub fn delete(base: &BaseUrl, id: impl Into<Key>) -> Result<Operation<()>, Error
 /// ambiguous. [`pick_folder`] gives the same errors naming the folder.
 ///
 /// ```
-/// use directus_proto::{BaseUrl, Error, files};
+/// use directus_proto::{Bytes, BaseUrl, Error, files};
 /// let base = BaseUrl::parse("http://localhost:8055").unwrap();
 /// let op = files::folder_by_name(&base, "photos").unwrap();
 /// assert_eq!(
 ///     op.request().uri(),
 ///     "http://localhost:8055/folders?filter=%7B%22name%22%3A%7B%22_eq%22%3A%22photos%22%7D%7D&limit=2"
 /// );
-/// let none = http::Response::new(br#"{"data":[]}"#.to_vec());
+/// let none = http::Response::new(Bytes::from_static(br#"{"data":[]}"#));
 /// assert!(matches!(op.parse(none), Err(Error::InvalidInput(m)) if m.contains("does not exist")));
 /// ```
 pub fn folder_by_name(base: &BaseUrl, name: &str) -> Result<Operation<Folder>, Error> {
@@ -820,11 +822,11 @@ pub fn folder_by_name(base: &BaseUrl, name: &str) -> Result<Operation<Folder>, E
 /// driver to hand to [`pick_folder`] with the name.
 ///
 /// ```
-/// use directus_proto::{BaseUrl, files};
+/// use directus_proto::{Bytes, BaseUrl, files};
 /// let base = BaseUrl::parse("http://localhost:8055").unwrap();
 /// let op = files::folders_named(&base, "photos").unwrap();
 /// assert_eq!(op.request().uri(), files::folder_by_name(&base, "photos").unwrap().request().uri());
-/// let found = op.parse(http::Response::new(br#"{"data":[]}"#.to_vec())).unwrap();
+/// let found = op.parse(http::Response::new(Bytes::from_static(br#"{"data":[]}"#))).unwrap();
 /// assert!(files::pick_folder("photos", found.into_items()).is_err());
 /// ```
 pub fn folders_named(base: &BaseUrl, name: &str) -> Result<Operation<Page<Folder>>, Error> {
@@ -843,7 +845,7 @@ fn folder_lookup(name: &str) -> Result<String, Error> {
     Ok(format!("/folders?{}", query.to_query_string()?))
 }
 
-fn parse_one_folder(response: http::Response<Vec<u8>>) -> Result<Folder, Error> {
+fn parse_one_folder(response: http::Response<Bytes>) -> Result<Folder, Error> {
     let page = response::page::<Folder>(response)?;
     one_folder(None, page.into_items())
 }
@@ -961,9 +963,9 @@ content-type: image/png\r\n\r\n\u{89}PNG\r\n\u{1a}\n\r\n--BOUNDARY--\r\n";
     #[test]
     fn folder_lookup_errors() {
         let op = folder_by_name(&base(), "dup").unwrap();
-        let two = http::Response::new(br#"{"data":[{"id":"a"},{"id":"b"}]}"#.to_vec());
+        let two = http::Response::new(Bytes::from_static(br#"{"data":[{"id":"a"},{"id":"b"}]}"#));
         assert!(matches!(op.parse(two), Err(Error::InvalidInput(m)) if m.contains("ambiguous")));
-        let one = http::Response::new(br#"{"data":[{"id":"a","name":"dup"}]}"#.to_vec());
+        let one = http::Response::new(Bytes::from_static(br#"{"data":[{"id":"a","name":"dup"}]}"#));
         assert_eq!(op.parse(one).unwrap().id, Some(Key::from("a")));
         assert!(folder_by_name(&base(), "").is_err());
     }

@@ -14,6 +14,7 @@
 //! assert_eq!(op.request().method(), "POST");
 //! ```
 
+use bytes::Bytes;
 use http::Method;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -122,12 +123,12 @@ impl Item for FlowOperation {
 /// nothing). Never sent twice (a flow may write).
 ///
 /// ```
-/// use directus_proto::{BaseUrl, flows};
+/// use directus_proto::{Bytes, BaseUrl, flows};
 /// let base = BaseUrl::parse("http://localhost:8055").unwrap();
 /// let op = flows::trigger::<serde_json::Value>(&base, "f1", None).unwrap();
 /// assert_eq!((op.request().method().as_str(), op.request().uri().path()), ("GET", "/flows/trigger/f1"));
-/// assert_eq!(op.parse(http::Response::new(br#"{"echo":1}"#.to_vec())).unwrap()["echo"], 1);
-/// assert!(op.parse(http::Response::builder().status(204).body(Vec::new()).unwrap()).unwrap().is_null());
+/// assert_eq!(op.parse(http::Response::new(Bytes::from_static(br#"{"echo":1}"#))).unwrap()["echo"], 1);
+/// assert!(op.parse(http::Response::builder().status(204).body(Bytes::new()).unwrap()).unwrap().is_null());
 /// ```
 pub fn trigger<T: DeserializeOwned>(
     base: &BaseUrl,
@@ -145,7 +146,7 @@ pub fn trigger<T: DeserializeOwned>(
 }
 
 /// The body as `T`, an empty body as JSON `null`.
-fn raw<T: DeserializeOwned>(response: http::Response<Vec<u8>>) -> Result<T, Error> {
+fn raw<T: DeserializeOwned>(response: http::Response<Bytes>) -> Result<T, Error> {
     let response = response::success(response)?;
     let body: &[u8] = if response.body().iter().all(u8::is_ascii_whitespace) {
         b"null"

@@ -9,7 +9,7 @@
 //! refused token (`401 TOKEN_EXPIRED`) refreshes the session like any call.
 //!
 //! ```
-//! use directus_proto::{BaseUrl, graphql};
+//! use directus_proto::{Bytes, BaseUrl, graphql};
 //! use serde_json::json;
 //!
 //! #[derive(Debug, serde::Deserialize)]
@@ -23,13 +23,14 @@
 //! ).unwrap();
 //! assert_eq!(op.request().uri().path(), "/graphql");
 //! let answer = br#"{"data":{"drs_products":[{"id":1,"name":"Apple"}]}}"#;
-//! assert_eq!(op.parse(http::Response::new(answer.to_vec())).unwrap().drs_products.len(), 1);
+//! assert_eq!(op.parse(http::Response::new(Bytes::copy_from_slice(answer))).unwrap().drs_products.len(), 1);
 //!
 //! let failed = br#"{"errors":[{"message":"Cannot query field \"nope\"","extensions":{"code":"GRAPHQL_VALIDATION"}}],"data":null}"#;
-//! let err = op.parse(http::Response::new(failed.to_vec())).unwrap_err();
+//! let err = op.parse(http::Response::new(Bytes::copy_from_slice(failed))).unwrap_err();
 //! assert_eq!(err.api().unwrap().code().as_str(), "GRAPHQL_VALIDATION");
 //! ```
 
+use bytes::Bytes;
 use http::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -123,13 +124,13 @@ pub fn request<T: DeserializeOwned>(
 /// `data` is decoded as `T`.
 ///
 /// ```
-/// use directus_proto::graphql;
-/// let ok = http::Response::new(br#"{"data":{"n":1}}"#.to_vec());
+/// use directus_proto::{Bytes, graphql};
+/// let ok = http::Response::new(Bytes::from_static(br#"{"data":{"n":1}}"#));
 /// assert_eq!(graphql::parse::<serde_json::Value>(ok).unwrap()["n"], 1);
-/// let empty_errors = http::Response::new(br#"{"data":{"n":1},"errors":[]}"#.to_vec());
+/// let empty_errors = http::Response::new(Bytes::from_static(br#"{"data":{"n":1},"errors":[]}"#));
 /// assert!(graphql::parse::<serde_json::Value>(empty_errors).is_ok());
 /// ```
-pub fn parse<T: DeserializeOwned>(response: http::Response<Vec<u8>>) -> Result<T, Error> {
+pub fn parse<T: DeserializeOwned>(response: http::Response<Bytes>) -> Result<T, Error> {
     #[derive(serde::Deserialize)]
     struct Answer<T> {
         data: Option<T>,
@@ -162,11 +163,11 @@ pub fn parse<T: DeserializeOwned>(response: http::Response<Vec<u8>>) -> Result<T
 /// text, for code generators. The server answers only with introspection on (its default).
 ///
 /// ```
-/// use directus_proto::{BaseUrl, graphql::{self, Endpoint}};
+/// use directus_proto::{Bytes, BaseUrl, graphql::{self, Endpoint}};
 /// let base = BaseUrl::parse("http://localhost:8055").unwrap();
 /// let op = graphql::sdl(&base, Endpoint::System).unwrap();
 /// assert_eq!(op.request().uri().path(), "/server/specs/graphql/system");
-/// assert!(op.parse(http::Response::new(b"type Query { a: Int }".to_vec())).unwrap().starts_with("type Query"));
+/// assert!(op.parse(http::Response::new(Bytes::from_static(b"type Query { a: Int }"))).unwrap().starts_with("type Query"));
 /// ```
 pub fn sdl(base: &BaseUrl, endpoint: Endpoint) -> Result<Operation<String>, Error> {
     let scope = match endpoint {
@@ -207,20 +208,20 @@ mod tests {
     #[test]
     fn errors_become_api_errors() {
         let body = br#"{"errors":[{"message":"You don't have permission to access this.","extensions":{"code":"FORBIDDEN"}},{"message":"b"}],"data":null}"#;
-        let err = parse::<Value>(http::Response::new(body.to_vec())).unwrap_err();
+        let err = parse::<Value>(http::Response::new(Bytes::copy_from_slice(body))).unwrap_err();
         let api = err.api().unwrap();
         assert_eq!(api.errors().len(), 2);
         assert_eq!(api.code().as_str(), "FORBIDDEN");
         let bad_request = http::Response::builder()
             .status(400)
-            .body(br#"{"errors":[{"message":"Syntax Error","extensions":{"code":"GRAPHQL_VALIDATION"}}]}"#.to_vec())
+            .body(Bytes::from_static(br#"{"errors":[{"message":"Syntax Error","extensions":{"code":"GRAPHQL_VALIDATION"}}]}"#))
             .unwrap();
         assert_eq!(
             parse::<Value>(bad_request).unwrap_err().status().unwrap(),
             400
         );
         for garbage in [&b"<html>"[..], b"{}", b"{\"data\":null}", b"[]", b""] {
-            assert!(parse::<Value>(http::Response::new(garbage.to_vec())).is_err());
+            assert!(parse::<Value>(http::Response::new(Bytes::copy_from_slice(garbage))).is_err());
         }
     }
 }

@@ -37,6 +37,7 @@
 //!
 //! Closures do for one side: [`on_request`] and [`on_response`].
 
+use bytes::Bytes;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -312,7 +313,7 @@ pub struct Answered<'a> {
 
 /// What came back.
 pub(crate) enum Outcome<'a> {
-    Answer(&'a http::Response<Vec<u8>>),
+    Answer(&'a http::Response<Bytes>),
     Failed(TransportErrorKind),
 }
 

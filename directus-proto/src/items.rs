@@ -313,10 +313,11 @@ impl<T: DeserializeOwned> Items<T> {
     /// ([`RawPage::parse_borrowed`](crate::RawPage::parse_borrowed)).
     ///
     /// ```
+    /// use directus_proto::Bytes;
     /// # use directus_proto::{BaseUrl, Items};
     /// let base = BaseUrl::parse("http://localhost").unwrap();
     /// let op = Items::<serde_json::Value>::new("a").read_raw(&base).unwrap();
-    /// let raw = op.parse(http::Response::new(br#"{"data":[{"n":"x"}]}"#.to_vec())).unwrap();
+    /// let raw = op.parse(http::Response::new(Bytes::from_static(br#"{"data":[{"n":"x"}]}"#))).unwrap();
     /// assert_eq!(raw.parse_borrowed::<std::collections::HashMap<&str, &str>>().unwrap().items()[0]["n"], "x");
     /// ```
     pub fn read_raw(&self, base: &BaseUrl) -> Result<Operation<crate::RawPage>, Error> {
@@ -327,12 +328,13 @@ impl<T: DeserializeOwned> Items<T> {
     /// text: the same query, answered as the export instead of the JSON envelope.
     ///
     /// ```
+    /// use directus_proto::Bytes;
     /// # use directus_proto::{BaseUrl, ExportFormat, Items, Query};
     /// let base = BaseUrl::parse("http://localhost").unwrap();
     /// let items = Items::<serde_json::Value>::new("a").with_query(Query::new().fields(["id"]));
     /// let op = items.export(&base, ExportFormat::Csv).unwrap();
     /// assert_eq!(op.request().uri(), "http://localhost/items/a?fields=id&export=csv");
-    /// assert_eq!(op.parse(http::Response::new(b"id\n1".to_vec())).unwrap(), "id\n1");
+    /// assert_eq!(op.parse(http::Response::new(Bytes::from_static(b"id\n1"))).unwrap(), "id\n1");
     /// ```
     pub fn export(&self, base: &BaseUrl, format: ExportFormat) -> Result<Operation<String>, Error> {
         let items = self.clone().with_query(self.query.clone().export(format));

@@ -84,6 +84,17 @@ pub use assets::AssetTransform;
 pub use auth::{Credentials, Secret};
 pub use body::Body;
 pub use borrowed::RawPage;
+/// The body of every answer the core parses (`http::Response<Bytes>`), the type hyper and
+/// reqwest hand over. It clones without copying, and a `Vec<u8>` becomes one without a copy:
+///
+/// ```
+/// use directus_proto::Bytes;
+/// let answer = http::Response::new(Bytes::from(br#"{"data":[]}"#.to_vec()));
+/// let page = directus_proto::response::page::<serde_json::Value>(answer)?;
+/// assert!(page.items().is_empty());
+/// # Ok::<(), directus_proto::Error>(())
+/// ```
+pub use bytes::Bytes;
 pub use cache::CacheConfig;
 pub use call_options::CallOptions;
 pub use collection::{CollectionRef, Key};

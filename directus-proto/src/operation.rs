@@ -1,5 +1,6 @@
 //! [`Operation`]: one request ready to send, and the function that reads its answer.
 
+use bytes::Bytes;
 use std::fmt;
 use std::time::Duration;
 
@@ -9,7 +10,7 @@ use serde::Serialize;
 use crate::{Applied, BaseUrl, Body, Error, RetryPolicy};
 
 /// How a response is read into the operation's output.
-pub type Parser<T> = fn(Response<Vec<u8>>) -> Result<T, Error>;
+pub type Parser<T> = fn(Response<Bytes>) -> Result<T, Error>;
 
 /// A request built by this crate and the parser of its answer.
 ///
@@ -18,12 +19,12 @@ pub type Parser<T> = fn(Response<Vec<u8>>) -> Result<T, Error>;
 /// or, better, let a [`Call`](crate::Call) do both.
 ///
 /// ```
-/// use directus_proto::{BaseUrl, Operation, response};
+/// use directus_proto::{Bytes, BaseUrl, Operation, response};
 ///
 /// let base = BaseUrl::parse("http://127.0.0.1:8055").unwrap();
 /// let ping: Operation<String> = Operation::get(&base, "/server/ping", response::text).unwrap();
 /// assert_eq!(ping.request().uri(), "http://127.0.0.1:8055/server/ping");
-/// assert_eq!(ping.parse(http::Response::new(b"pong".to_vec())).unwrap(), "pong");
+/// assert_eq!(ping.parse(http::Response::new(Bytes::from_static(b"pong"))).unwrap(), "pong");
 /// ```
 pub struct Operation<T> {
     request: Request<Body>,
@@ -187,11 +188,12 @@ impl<T> Operation<T> {
     /// it never quote its body. Every `/auth` operation of this crate is marked.
     ///
     /// ```
+    /// use directus_proto::Bytes;
     /// # use directus_proto::{BaseUrl, Operation, response};
     /// let base = BaseUrl::parse("http://localhost").unwrap();
     /// let op: Operation<serde_json::Value> =
     ///     Operation::get(&base, "/x", response::data).unwrap().secret_answer();
-    /// let err = op.parse(http::Response::new(br#"{"data":{"token":"#.to_vec())).unwrap_err();
+    /// let err = op.parse(http::Response::new(Bytes::from_static(br#"{"data":{"token":"#))).unwrap_err();
     /// assert!(!err.to_string().contains("token"));
     /// ```
     pub fn secret_answer(mut self) -> Self {
@@ -349,17 +351,18 @@ impl<T> Operation<T> {
     /// Reads the answer.
     ///
     /// ```
+    /// use directus_proto::Bytes;
     /// # use directus_proto::{BaseUrl, Operation, response};
     /// # let base = BaseUrl::parse("http://localhost").unwrap();
     /// let op: Operation<String> = Operation::get(&base, "/server/ping", response::text).unwrap();
-    /// assert_eq!(op.parse(http::Response::new(b"pong".to_vec())).unwrap(), "pong");
+    /// assert_eq!(op.parse(http::Response::new(Bytes::from_static(b"pong"))).unwrap(), "pong");
     /// ```
     ///
     /// A write (any other method than `GET`, `HEAD`, `SEARCH`, except the anonymous auth
     /// handshake whose answers hold tokens) whose success answer does not decode gives
     /// [`Error::Applied`] with the answer, never a plain [`Error::Decode`]: the caller must know
     /// the server applied it.
-    pub fn parse(&self, response: Response<Vec<u8>>) -> Result<T, Error> {
+    pub fn parse(&self, response: Response<Bytes>) -> Result<T, Error> {
         let parsed = if self.is_read() || !self.authenticated || !response.status().is_success() {
             (self.parse)(response)
         } else {

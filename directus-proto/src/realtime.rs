@@ -1913,7 +1913,7 @@ mod tests {
                 Step::Send(_) => {
                     let body = json!({"data": {"access_token": access, "refresh_token": "r",
                         "expires": ttl.as_millis() as u64}});
-                    answer = Some(http::Response::new(body.to_string().into_bytes()));
+                    answer = Some(http::Response::new(bytes::Bytes::from(body.to_string())));
                 }
                 Step::Done(()) => return,
                 other => panic!("{other:?}"),

@@ -15,24 +15,25 @@
 //! - At most [`MAX_REDIRECTS`] hops; only `http` and `https` targets.
 //!
 //! ```
-//! use directus_proto::{BaseUrl, Body, redirect};
+//! use directus_proto::{Bytes, BaseUrl, Body, redirect};
 //!
 //! let base = BaseUrl::parse("http://127.0.0.1:8055").unwrap();
 //! let login = http::Request::post("http://127.0.0.1:8055/auth/login")
 //!     .body(Body::from(br#"{"password":"pw"}"#.to_vec())).unwrap();
 //! let away = http::Response::builder().status(307)
-//!     .header("location", "http://collector.example/steal").body(Vec::new()).unwrap();
+//!     .header("location", "http://collector.example/steal").body(Bytes::new()).unwrap();
 //! assert_eq!(redirect::target(&base, &login, &away), None);
 //!
 //! let read = http::Request::get("http://127.0.0.1:8055/assets/f1")
 //!     .header("authorization", "Bearer t").body(Body::empty()).unwrap();
 //! let cdn = http::Response::builder().status(302)
-//!     .header("location", "https://cdn.example/f1").body(Vec::new()).unwrap();
+//!     .header("location", "https://cdn.example/f1").body(Bytes::new()).unwrap();
 //! let hop = redirect::target(&base, &read, &cdn).unwrap();
 //! assert_eq!(hop.uri, "https://cdn.example/f1");
 //! assert!(!hop.keep_authorization);
 //! ```
 
+use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode, Uri};
 
 use crate::{BaseUrl, Body};
@@ -54,22 +55,18 @@ pub struct Hop {
 /// docs) says not to follow it, or it is not a redirect.
 ///
 /// ```
-/// use directus_proto::{BaseUrl, Body, redirect};
+/// use directus_proto::{Bytes, BaseUrl, Body, redirect};
 /// let base = BaseUrl::parse("https://cms.example").unwrap();
 /// let write = http::Request::patch("https://cms.example/items/a/1")
 ///     .body(Body::from(b"{}".to_vec())).unwrap();
 /// let moved = |status: u16| http::Response::builder().status(status)
-///     .header("location", "/v2/items/a/1").body(Vec::new()).unwrap();
+///     .header("location", "/v2/items/a/1").body(Bytes::new()).unwrap();
 /// assert!(redirect::target(&base, &write, &moved(302)).is_none()); // would change the method
 /// let hop = redirect::target(&base, &write, &moved(308)).unwrap();
 /// assert_eq!(hop.uri, "https://cms.example/v2/items/a/1");
 /// assert!(hop.keep_authorization);
 /// ```
-pub fn target(
-    base: &BaseUrl,
-    request: &Request<Body>,
-    response: &Response<Vec<u8>>,
-) -> Option<Hop> {
+pub fn target(base: &BaseUrl, request: &Request<Body>, response: &Response<Bytes>) -> Option<Hop> {
     let status = response.status();
     let keeps_method = matches!(
         status,
@@ -163,11 +160,11 @@ mod tests {
         BaseUrl::parse("http://127.0.0.1:8055").unwrap()
     }
 
-    fn answer(status: u16, location: &str) -> Response<Vec<u8>> {
+    fn answer(status: u16, location: &str) -> Response<Bytes> {
         Response::builder()
             .status(status)
             .header("location", location)
-            .body(Vec::new())
+            .body(Bytes::new())
             .unwrap()
     }
 
@@ -272,7 +269,7 @@ mod tests {
             None
         );
         assert_eq!(target(&base(), &read, &answer(302, "http://[::1")), None);
-        let none = Response::builder().status(302).body(Vec::new()).unwrap();
+        let none = Response::builder().status(302).body(Bytes::new()).unwrap();
         assert_eq!(target(&base(), &read, &none), None);
         let long = format!("/{}", "a".repeat(70_000));
         assert_eq!(target(&base(), &read, &answer(302, &long)), None);

@@ -1,5 +1,6 @@
 //! Reading Directus's answers: the `{data, meta}` envelope into the caller's types, in one pass.
 
+use bytes::Bytes;
 use http::{Response, StatusCode};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -160,13 +161,14 @@ struct PageEnvelope<T> {
 /// The response itself when its status is a success, else the typed error it carries.
 ///
 /// ```
+/// use directus_proto::Bytes;
 /// use directus_proto::response::success;
 /// let resp = http::Response::builder().status(403)
-///     .body(br#"{"errors":[{"message":"nope","extensions":{"code":"FORBIDDEN"}}]}"#.to_vec())
+///     .body(Bytes::from_static(br#"{"errors":[{"message":"nope","extensions":{"code":"FORBIDDEN"}}]}"#))
 ///     .unwrap();
 /// assert_eq!(success(resp).unwrap_err().status().unwrap(), 403);
 /// ```
-pub fn success(response: Response<Vec<u8>>) -> Result<Response<Vec<u8>>, Error> {
+pub fn success(response: Response<Bytes>) -> Result<Response<Bytes>, Error> {
     if response.status().is_success() {
         Ok(response)
     } else {
@@ -185,12 +187,13 @@ fn decode<T: DeserializeOwned>(status: StatusCode, body: &[u8]) -> Result<T, Err
 /// `data` of a success answer, as `T`, decoded in one pass.
 ///
 /// ```
+/// use directus_proto::Bytes;
 /// use directus_proto::response::data;
-/// let resp = http::Response::new(br#"{"data":{"id":3}}"#.to_vec());
+/// let resp = http::Response::new(Bytes::from_static(br#"{"data":{"id":3}}"#));
 /// let item: serde_json::Value = data(resp).unwrap();
 /// assert_eq!(item["id"], 3);
 /// ```
-pub fn data<T: DeserializeOwned>(response: Response<Vec<u8>>) -> Result<T, Error> {
+pub fn data<T: DeserializeOwned>(response: Response<Bytes>) -> Result<T, Error> {
     let response = success(response)?;
     decode::<DataEnvelope<T>>(response.status(), response.body()).map(|e| e.data)
 }
@@ -198,13 +201,14 @@ pub fn data<T: DeserializeOwned>(response: Response<Vec<u8>>) -> Result<T, Error
 /// A list answer with its `meta`.
 ///
 /// ```
+/// use directus_proto::Bytes;
 /// use directus_proto::response::page;
-/// let resp = http::Response::new(br#"{"data":[{"id":1},{"id":2}],"meta":{"filter_count":2}}"#.to_vec());
+/// let resp = http::Response::new(Bytes::from_static(br#"{"data":[{"id":1},{"id":2}],"meta":{"filter_count":2}}"#));
 /// let page = page::<serde_json::Value>(resp).unwrap();
 /// assert_eq!(page.items().len(), 2);
 /// assert_eq!(page.meta().filter_count, Some(2));
 /// ```
-pub fn page<T: DeserializeOwned>(response: Response<Vec<u8>>) -> Result<Page<T>, Error> {
+pub fn page<T: DeserializeOwned>(response: Response<Bytes>) -> Result<Page<T>, Error> {
     let response = success(response)?;
     let envelope = decode::<PageEnvelope<T>>(response.status(), response.body())?;
     Ok(Page::new(envelope.data, envelope.meta.unwrap_or_default()))
@@ -213,11 +217,12 @@ pub fn page<T: DeserializeOwned>(response: Response<Vec<u8>>) -> Result<Page<T>,
 /// The answer to a write: `Some(data)`, or `None` for a 204 (the user may not read the result).
 ///
 /// ```
+/// use directus_proto::Bytes;
 /// use directus_proto::response::written;
-/// let resp = http::Response::builder().status(204).body(Vec::new()).unwrap();
+/// let resp = http::Response::builder().status(204).body(Bytes::new()).unwrap();
 /// assert_eq!(written::<serde_json::Value>(resp).unwrap(), None);
 /// ```
-pub fn written<T: DeserializeOwned>(response: Response<Vec<u8>>) -> Result<Option<T>, Error> {
+pub fn written<T: DeserializeOwned>(response: Response<Bytes>) -> Result<Option<T>, Error> {
     let response = success(response)?;
     if response.status() == StatusCode::NO_CONTENT || response.body().is_empty() {
         return Ok(None);
@@ -228,21 +233,23 @@ pub fn written<T: DeserializeOwned>(response: Response<Vec<u8>>) -> Result<Optio
 /// Success without a body of interest (deletes, logout).
 ///
 /// ```
+/// use directus_proto::Bytes;
 /// use directus_proto::response::empty;
-/// let resp = http::Response::builder().status(204).body(Vec::new()).unwrap();
+/// let resp = http::Response::builder().status(204).body(Bytes::new()).unwrap();
 /// empty(resp).unwrap();
 /// ```
-pub fn empty(response: Response<Vec<u8>>) -> Result<(), Error> {
+pub fn empty(response: Response<Bytes>) -> Result<(), Error> {
     success(response).map(drop)
 }
 
 /// The body as text (`/server/ping` answers `pong`, exports answer CSV or YAML).
 ///
 /// ```
+/// use directus_proto::Bytes;
 /// use directus_proto::response::text;
-/// assert_eq!(text(http::Response::new(b"pong".to_vec())).unwrap(), "pong");
+/// assert_eq!(text(http::Response::new(Bytes::from_static(b"pong"))).unwrap(), "pong");
 /// ```
-pub fn text(response: Response<Vec<u8>>) -> Result<String, Error> {
+pub fn text(response: Response<Bytes>) -> Result<String, Error> {
     let response = success(response)?;
     Ok(String::from_utf8_lossy(response.body()).into_owned())
 }
@@ -251,10 +258,10 @@ pub fn text(response: Response<Vec<u8>>) -> Result<String, Error> {
 mod tests {
     use super::*;
 
-    fn resp(status: u16, body: &str) -> Response<Vec<u8>> {
+    fn resp(status: u16, body: &str) -> Response<Bytes> {
         Response::builder()
             .status(status)
-            .body(body.as_bytes().to_vec())
+            .body(Bytes::copy_from_slice(body.as_bytes()))
             .unwrap()
     }
 

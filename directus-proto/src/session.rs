@@ -4,7 +4,7 @@
 //! A driver runs an [`Exchange`] by feeding it the answers to the requests it asks for:
 //!
 //! ```
-//! use directus_proto::{BaseUrl, Credentials, Exchange, Operation, Session, Step, response};
+//! use directus_proto::{Bytes, BaseUrl, Credentials, Exchange, Operation, Session, Step, response};
 //! use std::time::Instant;
 //!
 //! let base = BaseUrl::parse("http://127.0.0.1:8055").unwrap();
@@ -15,7 +15,7 @@
 //!     match call.step(answer.take(), Instant::now()).unwrap() {
 //!         Step::Send(request) => {
 //!             assert_eq!(request.headers()["authorization"], "Bearer t0ken");
-//!             answer = Some(http::Response::new(b"pong".to_vec())); // the transport's job
+//!             answer = Some(http::Response::new(Bytes::from_static(b"pong"))); // the transport's job
 //!         }
 //!         Step::Refresh(_) => unreachable!("static tokens are never refreshed"),
 //!         Step::Wait(delay) => std::thread::sleep(delay), // a 429 on a read
@@ -29,6 +29,7 @@
 //! saw; the driver takes its refresh lock (one per session) and asks [`Session::refresh`], which
 //! answers `None` when another caller refreshed since, so the waiters reuse its tokens.
 
+use bytes::Bytes;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -101,7 +102,7 @@ pub trait Exchange {
     /// start and after a [`Step::Refresh`]); `now` is the driver's clock.
     fn step(
         &mut self,
-        response: Option<Response<Vec<u8>>>,
+        response: Option<Response<Bytes>>,
         now: Instant,
     ) -> Result<Step<Self::Output>, Error>;
 
@@ -157,7 +158,7 @@ impl<E: Exchange + ?Sized> Exchange for &mut E {
 
     fn step(
         &mut self,
-        response: Option<Response<Vec<u8>>>,
+        response: Option<Response<Bytes>>,
         now: Instant,
     ) -> Result<Step<Self::Output>, Error> {
         (**self).step(response, now)
@@ -811,7 +812,7 @@ struct InFlight {
 }
 
 /// The `Retry-After` of an answer, in seconds (a date is not read).
-fn retry_after(response: &Response<Vec<u8>>) -> Option<Duration> {
+fn retry_after(response: &Response<Bytes>) -> Option<Duration> {
     response
         .headers()
         .get(http::header::RETRY_AFTER)
@@ -820,7 +821,7 @@ fn retry_after(response: &Response<Vec<u8>>) -> Option<Duration> {
         .map(Duration::from_secs)
 }
 
-fn is_token_expired(response: &Response<Vec<u8>>) -> bool {
+fn is_token_expired(response: &Response<Bytes>) -> bool {
     response.status() == StatusCode::UNAUTHORIZED
         && ApiError::from_body(response.status(), response.body()).code()
             == &ErrorCode::TokenExpired
@@ -829,11 +830,7 @@ fn is_token_expired(response: &Response<Vec<u8>>) -> bool {
 impl<T> Exchange for Call<'_, T> {
     type Output = T;
 
-    fn step(
-        &mut self,
-        response: Option<Response<Vec<u8>>>,
-        now: Instant,
-    ) -> Result<Step<T>, Error> {
+    fn step(&mut self, response: Option<Response<Bytes>>, now: Instant) -> Result<Step<T>, Error> {
         if self.deadline.is_none()
             && let Some(timeout) = self.operation.timeout_duration()
         {
@@ -940,7 +937,7 @@ impl<T> Call<'_, T> {
     /// else the backoff (at least 1 s for a `429` without one).
     fn retry_answer(
         &mut self,
-        response: &Response<Vec<u8>>,
+        response: &Response<Bytes>,
         now: Instant,
     ) -> Result<Option<Step<T>>, Error> {
         let status = response.status();
@@ -1067,7 +1064,7 @@ impl<T> Call<'_, T> {
         }
     }
 
-    fn cached(&mut self, now: Instant) -> Option<Response<Vec<u8>>> {
+    fn cached(&mut self, now: Instant) -> Option<Response<Bytes>> {
         // Not an items read (no collection), or no cache: nothing to look up.
         self.operation.collection()?;
         let mut cache = self.session.cache();
@@ -1081,7 +1078,7 @@ impl<T> Call<'_, T> {
         hit
     }
 
-    fn after_response(&mut self, response: &Response<Vec<u8>>, now: Instant) {
+    fn after_response(&mut self, response: &Response<Bytes>, now: Instant) {
         if !response.status().is_success() {
             return;
         }
@@ -1145,11 +1142,7 @@ impl Refresh<'_> {
 impl Exchange for Refresh<'_> {
     type Output = ();
 
-    fn step(
-        &mut self,
-        response: Option<Response<Vec<u8>>>,
-        now: Instant,
-    ) -> Result<Step<()>, Error> {
+    fn step(&mut self, response: Option<Response<Bytes>>, now: Instant) -> Result<Step<()>, Error> {
         match (&self.phase, response) {
             (RefreshPhase::Start, _) => {
                 let state = self.session.auth();
@@ -1228,7 +1221,7 @@ impl Exchange for Logout<'_> {
 
     fn step(
         &mut self,
-        response: Option<Response<Vec<u8>>>,
+        response: Option<Response<Bytes>>,
         _now: Instant,
     ) -> Result<Step<()>, Error> {
         if self.sent {
@@ -1259,8 +1252,8 @@ impl Exchange for Logout<'_> {
 mod tests {
     use super::*;
 
-    fn answer(body: &str) -> Response<Vec<u8>> {
-        Response::new(body.as_bytes().to_vec())
+    fn answer(body: &str) -> Response<Bytes> {
+        Response::new(Bytes::copy_from_slice(body.as_bytes()))
     }
 
     /// The hook sees every rotation (with the refresh token the session keeps) and the logout.

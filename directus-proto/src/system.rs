@@ -19,6 +19,7 @@
 //! assert_eq!(comments.request().uri().path(), "/comments");
 //! ```
 
+use bytes::Bytes;
 use std::collections::BTreeMap;
 
 use http::Method;
@@ -66,10 +67,10 @@ fn get<T>(
 /// own type that flattens it.
 ///
 /// ```
-/// use directus_proto::{BaseUrl, Query, models::User, system};
+/// use directus_proto::{Bytes, BaseUrl, Query, models::User, system};
 /// let base = BaseUrl::parse("http://localhost:8055").unwrap();
 /// let op = system::me::<User>(&base, &Query::new()).unwrap();
-/// let me = op.parse(http::Response::new(br#"{"data":{"id":"u1","email":"a@b.c"}}"#.to_vec())).unwrap();
+/// let me = op.parse(http::Response::new(Bytes::from_static(br#"{"data":{"id":"u1","email":"a@b.c"}}"#))).unwrap();
 /// assert_eq!(me.email.as_deref(), Some("a@b.c"));
 /// ```
 pub fn me<T: DeserializeOwned>(base: &BaseUrl, query: &Query) -> Result<Operation<T>, Error> {
@@ -111,12 +112,12 @@ pub type MyPermissions = BTreeMap<String, BTreeMap<String, ActionAccess>>;
 /// The current user's permissions (`GET /permissions/me`), by collection and action.
 ///
 /// ```
-/// use directus_proto::{BaseUrl, system};
+/// use directus_proto::{Bytes, BaseUrl, system};
 /// let base = BaseUrl::parse("http://localhost:8055").unwrap();
 /// let op = system::my_permissions(&base).unwrap();
 /// assert_eq!(op.request().uri().path(), "/permissions/me");
 /// let body = br#"{"data":{"articles":{"read":{"access":"full","fields":["*"]},"delete":{"access":"none"}}}}"#;
-/// let perms = op.parse(http::Response::new(body.to_vec())).unwrap();
+/// let perms = op.parse(http::Response::new(Bytes::copy_from_slice(body))).unwrap();
 /// assert!(perms["articles"]["read"].allows_field("title"));
 /// assert!(!perms["articles"]["delete"].allowed());
 /// ```
@@ -132,10 +133,10 @@ pub fn my_permissions(base: &BaseUrl) -> Result<Operation<MyPermissions>, Error>
 /// The current user's roles (`GET /roles/me`): a list (the role and the roles it nests in).
 ///
 /// ```
-/// use directus_proto::{BaseUrl, system};
+/// use directus_proto::{Bytes, BaseUrl, system};
 /// let base = BaseUrl::parse("http://localhost:8055").unwrap();
 /// let op = system::my_roles(&base).unwrap();
-/// let roles = op.parse(http::Response::new(br#"{"data":[{"id":"r","name":"Editor"}]}"#.to_vec())).unwrap();
+/// let roles = op.parse(http::Response::new(Bytes::from_static(br#"{"data":[{"id":"r","name":"Editor"}]}"#))).unwrap();
 /// assert_eq!(roles[0].name.as_deref(), Some("Editor"));
 /// ```
 pub fn my_roles(base: &BaseUrl) -> Result<Operation<Vec<Role>>, Error> {
@@ -152,11 +153,11 @@ pub fn my_roles(base: &BaseUrl) -> Result<Operation<Vec<Role>>, Error> {
 /// `GET /server/ping`: answers the text `pong`; sent without a token.
 ///
 /// ```
-/// use directus_proto::{BaseUrl, system};
+/// use directus_proto::{Bytes, BaseUrl, system};
 /// let base = BaseUrl::parse("http://localhost:8055").unwrap();
 /// let op = system::ping(&base).unwrap();
 /// assert!(!op.is_authenticated());
-/// assert_eq!(op.parse(http::Response::new(b"pong".to_vec())).unwrap(), "pong");
+/// assert_eq!(op.parse(http::Response::new(Bytes::from_static(b"pong"))).unwrap(), "pong");
 /// ```
 pub fn ping(base: &BaseUrl) -> Result<Operation<String>, Error> {
     Ok(Operation::get(base, "/server/ping", response::text)?.anonymous())
@@ -168,18 +169,18 @@ pub fn ping(base: &BaseUrl) -> Result<Operation<String>, Error> {
 /// a token (403), and answers only `{"status":"ok"}` to users who are not admins.
 ///
 /// ```
-/// use directus_proto::{BaseUrl, system};
+/// use directus_proto::{Bytes, BaseUrl, system};
 /// let base = BaseUrl::parse("http://localhost:8055").unwrap();
 /// let op = system::health(&base).unwrap();
 /// let down = http::Response::builder().status(503)
-///     .body(br#"{"status":"error","checks":{}}"#.to_vec()).unwrap();
+///     .body(Bytes::from_static(br#"{"status":"error","checks":{}}"#)).unwrap();
 /// assert_eq!(op.parse(down).unwrap().status.as_deref(), Some("error"));
 /// ```
 pub fn health(base: &BaseUrl) -> Result<Operation<Health>, Error> {
     Operation::get(base, "/server/health", parse_health)
 }
 
-fn parse_health(response: http::Response<Vec<u8>>) -> Result<Health, Error> {
+fn parse_health(response: http::Response<Bytes>) -> Result<Health, Error> {
     if response.status() == http::StatusCode::SERVICE_UNAVAILABLE
         && let Ok(health) = serde_json::from_slice::<Health>(response.body())
         && health.status.is_some()
@@ -197,10 +198,10 @@ fn parse_health(response: http::Response<Vec<u8>>) -> Result<Health, Error> {
 /// `GET /server/info`: project information; the version and limits when authenticated.
 ///
 /// ```
-/// use directus_proto::{BaseUrl, system};
+/// use directus_proto::{Bytes, BaseUrl, system};
 /// let base = BaseUrl::parse("http://localhost:8055").unwrap();
 /// let op = system::info(&base).unwrap();
-/// let info = op.parse(http::Response::new(br#"{"data":{"version":"12.4.0"}}"#.to_vec())).unwrap();
+/// let info = op.parse(http::Response::new(Bytes::from_static(br#"{"data":{"version":"12.4.0"}}"#))).unwrap();
 /// assert_eq!(info.version.as_deref(), Some("12.4.0"));
 /// ```
 pub fn info(base: &BaseUrl) -> Result<Operation<ServerInfo>, Error> {
@@ -210,17 +211,17 @@ pub fn info(base: &BaseUrl) -> Result<Operation<ServerInfo>, Error> {
 /// `GET /server/specs/oas`: the project's OpenAPI specification (no `data` envelope).
 ///
 /// ```
-/// use directus_proto::{BaseUrl, system};
+/// use directus_proto::{Bytes, BaseUrl, system};
 /// let base = BaseUrl::parse("http://localhost:8055").unwrap();
 /// let op = system::openapi(&base).unwrap();
-/// let spec = op.parse(http::Response::new(br#"{"openapi":"3.0.1"}"#.to_vec())).unwrap();
+/// let spec = op.parse(http::Response::new(Bytes::from_static(br#"{"openapi":"3.0.1"}"#))).unwrap();
 /// assert_eq!(spec["openapi"], "3.0.1");
 /// ```
 pub fn openapi(base: &BaseUrl) -> Result<Operation<Value>, Error> {
     Operation::get(base, "/server/specs/oas", raw_json)
 }
 
-fn raw_json(response: http::Response<Vec<u8>>) -> Result<Value, Error> {
+fn raw_json(response: http::Response<Bytes>) -> Result<Value, Error> {
     let response = response::success(response)?;
     serde_json::from_slice(response.body()).map_err(|source| Error::Decode {
         status: response.status(),
@@ -489,7 +490,9 @@ mod tests {
     fn health_reads_503_bodies_and_errors() {
         let forbidden = http::Response::builder()
             .status(403)
-            .body(br#"{"errors":[{"message":"no","extensions":{"code":"FORBIDDEN"}}]}"#.to_vec())
+            .body(bytes::Bytes::from_static(
+                br#"{"errors":[{"message":"no","extensions":{"code":"FORBIDDEN"}}]}"#,
+            ))
             .unwrap();
         assert_eq!(
             health(&base())
@@ -502,7 +505,7 @@ mod tests {
         );
         let garbage = http::Response::builder()
             .status(503)
-            .body(b"<html>".to_vec())
+            .body(Bytes::from_static(b"<html>"))
             .unwrap();
         assert!(health(&base()).unwrap().parse(garbage).is_err());
     }

@@ -8,16 +8,17 @@
 //! admin's [`tfa_disable_for`] a user.
 //!
 //! ```
-//! use directus_proto::{BaseUrl, users};
+//! use directus_proto::{Bytes, BaseUrl, users};
 //! let base = BaseUrl::parse("http://127.0.0.1:8055").unwrap();
 //! let op = users::tfa_generate(&base, Some(&"pw".into())).unwrap();
 //! assert_eq!(op.request().uri().path(), "/users/me/tfa/generate");
 //! let answer = br#"{"data":{"secret":"JBSWY3DPEHPK3PXP","otpauth_url":"otpauth://totp/x?secret=JBSWY3DPEHPK3PXP"}}"#;
-//! let tfa = op.parse(http::Response::new(answer.to_vec())).unwrap();
+//! let tfa = op.parse(http::Response::new(Bytes::copy_from_slice(answer))).unwrap();
 //! assert_eq!(tfa.secret.expose(), "JBSWY3DPEHPK3PXP");
 //! assert!(!format!("{tfa:?}").contains("JBSWY3DPEHPK3PXP"));
 //! ```
 
+use bytes::Bytes;
 use http::Method;
 use serde::Deserialize;
 use serde_json::json;
@@ -98,11 +99,11 @@ pub fn register(
 /// The server answers with a redirect into the app, which counts as success here.
 ///
 /// ```
-/// use directus_proto::{BaseUrl, users};
+/// use directus_proto::{Bytes, BaseUrl, users};
 /// let base = BaseUrl::parse("http://localhost:8055").unwrap();
 /// let op = users::verify_email(&base, &"a.b".into()).unwrap();
 /// assert_eq!(op.request().uri().query(), Some("token=a.b"));
-/// let redirect = http::Response::builder().status(302).body(Vec::new()).unwrap();
+/// let redirect = http::Response::builder().status(302).body(Bytes::new()).unwrap();
 /// assert!(op.parse(redirect).is_ok());
 /// ```
 pub fn verify_email(base: &BaseUrl, token: &Secret) -> Result<Operation<()>, Error> {
@@ -113,7 +114,7 @@ pub fn verify_email(base: &BaseUrl, token: &Secret) -> Result<Operation<()>, Err
     Ok(Operation::get(base, &path, redirect_or_success)?.anonymous())
 }
 
-fn redirect_or_success(response: http::Response<Vec<u8>>) -> Result<(), Error> {
+fn redirect_or_success(response: http::Response<Bytes>) -> Result<(), Error> {
     if response.status().is_redirection() {
         return Ok(());
     }
@@ -136,7 +137,7 @@ impl std::fmt::Debug for TfaSecret {
     }
 }
 
-fn parse_tfa(response: http::Response<Vec<u8>>) -> Result<TfaSecret, Error> {
+fn parse_tfa(response: http::Response<Bytes>) -> Result<TfaSecret, Error> {
     #[derive(Deserialize)]
     struct Raw {
         secret: String,
@@ -234,13 +235,13 @@ mod tests {
         let base = BaseUrl::parse("http://localhost").unwrap();
         let op = tfa_generate(&base, Some(&"hunter2".into())).unwrap();
         assert!(!format!("{op:?}").contains("hunter2"));
-        let truncated = http::Response::new(br#"{"data":{"secret":"S3CRET""#.to_vec());
+        let truncated = http::Response::new(Bytes::from_static(br#"{"data":{"secret":"S3CRET""#));
         let err = op.parse(truncated).unwrap_err();
         assert!(!err.to_string().contains("S3CRET"));
         assert!(!format!("{err:?}").contains("S3CRET"));
         let refused = http::Response::builder()
             .status(401)
-            .body(br#"{"errors":[{"message":"Invalid user credentials.","extensions":{"code":"INVALID_CREDENTIALS"}}]}"#.to_vec())
+            .body(Bytes::from_static(br#"{"errors":[{"message":"Invalid user credentials.","extensions":{"code":"INVALID_CREDENTIALS"}}]}"#))
             .unwrap();
         assert_eq!(op.parse(refused).unwrap_err().status().unwrap(), 401);
         assert!(
@@ -249,7 +250,7 @@ mod tests {
                 .parse(
                     http::Response::builder()
                         .status(500)
-                        .body(Vec::new())
+                        .body(Bytes::new())
                         .unwrap()
                 )
                 .is_err()

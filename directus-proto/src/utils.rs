@@ -40,11 +40,11 @@ fn collection_route(prefix: &str, collection: &str) -> Result<String, Error> {
 /// `GET /utils/random/string`, URL-safe (nanoid).
 ///
 /// ```
-/// use directus_proto::{BaseUrl, utils};
+/// use directus_proto::{Bytes, BaseUrl, utils};
 /// let base = BaseUrl::parse("http://localhost:8055").unwrap();
 /// let op = utils::random_string(&base, 12).unwrap();
 /// assert_eq!(op.request().uri(), "http://localhost:8055/utils/random/string?length=12");
-/// assert_eq!(op.parse(http::Response::new(br#"{"data":"V1StGXR8_Z5j"}"#.to_vec())).unwrap(), "V1StGXR8_Z5j");
+/// assert_eq!(op.parse(http::Response::new(Bytes::from_static(br#"{"data":"V1StGXR8_Z5j"}"#))).unwrap(), "V1StGXR8_Z5j");
 /// assert!(utils::random_string(&base, 501).is_err());
 /// ```
 pub fn random_string(base: &BaseUrl, length: u32) -> Result<Operation<String>, Error> {
@@ -306,13 +306,13 @@ pub struct ImportCounts {
 /// [`ImportOptions::merge`] rows whose key exists are updated (an upsert).
 ///
 /// ```
-/// use directus_proto::{BaseUrl, utils::{self, ImportBatch, ImportOptions}};
+/// use directus_proto::{Bytes, BaseUrl, utils::{self, ImportBatch, ImportOptions}};
 /// let base = BaseUrl::parse("http://localhost:8055").unwrap();
 /// let batch = [ImportBatch::new("products", vec![serde_json::json!({"id": 1, "name": "Apple"})])];
 /// let op = utils::import_batch(&base, &batch, ImportOptions::merge().dry_run(true)).unwrap();
 /// assert_eq!(op.request().uri().query(), Some("mode=merge&dryRun=true"));
 /// let answer = br#"{"data":{"applied":false,"mode":"merge","collections":{"products":{"existing":[1],"new":[],"deleted":[],"mapped":{}}}}}"#;
-/// let report = op.parse(http::Response::new(answer.to_vec())).unwrap();
+/// let report = op.parse(http::Response::new(Bytes::copy_from_slice(answer))).unwrap();
 /// assert_eq!(report.collections["products"].existing.len(), 1);
 /// ```
 pub fn import_batch(

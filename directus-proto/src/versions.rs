@@ -70,12 +70,12 @@ pub struct Comparison {
 /// Compares a version with the main item, typed.
 ///
 /// ```
-/// use directus_proto::{BaseUrl, versions};
+/// use directus_proto::{Bytes, BaseUrl, versions};
 /// let base = BaseUrl::parse("http://localhost:8055").unwrap();
 /// let op = versions::compare(&base, "v1").unwrap();
 /// assert_eq!(op.request().uri().path(), "/versions/v1/compare");
 /// let answer = br#"{"data":{"outdated":false,"mainHash":"ab12","current":{"title":"B"},"main":{"id":1,"title":"A"}}}"#;
-/// let cmp = op.parse(http::Response::new(answer.to_vec())).unwrap();
+/// let cmp = op.parse(http::Response::new(Bytes::copy_from_slice(answer))).unwrap();
 /// assert_eq!(cmp.main_hash, "ab12");
 /// assert_eq!(cmp.current["title"], "B");
 /// ```

@@ -1,6 +1,7 @@
 //! Per-call overrides: a handle's `.retry()` and `.timeout()` reach every operation it builds,
 //! and the per-call timeout bounds the whole call.
 
+use directus_proto::Bytes;
 use std::time::{Duration, Instant};
 
 use directus_proto::{
@@ -14,12 +15,12 @@ fn base() -> BaseUrl {
     BaseUrl::parse("http://127.0.0.1:8055").unwrap()
 }
 
-fn status(code: u16, retry_after: Option<&str>) -> Response<Vec<u8>> {
+fn status(code: u16, retry_after: Option<&str>) -> Response<Bytes> {
     let mut builder = Response::builder().status(code);
     if let Some(value) = retry_after {
         builder = builder.header("retry-after", value);
     }
-    builder.body(b"{}".to_vec()).unwrap()
+    builder.body(Bytes::from_static(b"{}")).unwrap()
 }
 
 fn is_timeout(err: &Error) -> bool {

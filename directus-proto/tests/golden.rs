@@ -1,6 +1,7 @@
 //! Golden tests: the exact requests proto builds (method, URI, headers, body) for every request
 //! kind, and the auth state machine driven by a fake clock and scripted answers.
 
+use directus_proto::Bytes;
 use std::time::{Duration, Instant};
 
 use directus_proto::{
@@ -251,15 +252,15 @@ fn auth_requests() {
 
 // ---- the session state machine, with a fake clock and scripted answers ----
 
-fn json_response(status: u16, body: Value) -> Response<Vec<u8>> {
+fn json_response(status: u16, body: Value) -> Response<Bytes> {
     Response::builder()
         .status(status)
         .header("content-type", "application/json; charset=utf-8")
-        .body(body.to_string().into_bytes())
+        .body(Bytes::from(body.to_string()))
         .unwrap()
 }
 
-fn tokens(access: &str, refresh: &str, ttl_ms: u64) -> Response<Vec<u8>> {
+fn tokens(access: &str, refresh: &str, ttl_ms: u64) -> Response<Bytes> {
     json_response(
         200,
         json!({"data": {"access_token": access, "refresh_token": refresh, "expires": ttl_ms}}),
@@ -278,7 +279,7 @@ fn drive<E: Exchange>(
     session: &Session,
     mut exchange: E,
     now: Instant,
-    answers: &mut Vec<(&str, Response<Vec<u8>>)>,
+    answers: &mut Vec<(&str, Response<Bytes>)>,
 ) -> (Result<E::Output, Error>, Vec<String>) {
     let mut sent = Vec::new();
     let mut answer = None;
@@ -474,7 +475,7 @@ fn logout_revokes_the_refresh_token_and_forgets_everything() {
     assert_eq!(request.uri().path(), "/auth/logout");
     assert_eq!(request.body(), br#"{"mode":"json","refresh_token":"R1"}"#);
     let done = logout.step(
-        Some(Response::builder().status(204).body(Vec::new()).unwrap()),
+        Some(Response::builder().status(204).body(Bytes::new()).unwrap()),
         t0,
     );
     assert!(matches!(done, Ok(Step::Done(()))));
@@ -530,12 +531,12 @@ fn reads_are_retried_after_transport_errors_writes_never() {
     assert_eq!(answer.unwrap_err().status().map(|s| s.as_u16()), Some(503));
 }
 
-fn status(code: u16, retry_after: Option<&str>) -> Response<Vec<u8>> {
+fn status(code: u16, retry_after: Option<&str>) -> Response<Bytes> {
     let mut builder = Response::builder().status(code);
     if let Some(value) = retry_after {
         builder = builder.header("retry-after", value);
     }
-    builder.body(b"{}".to_vec()).unwrap()
+    builder.body(Bytes::from_static(b"{}")).unwrap()
 }
 
 #[test]
@@ -644,7 +645,7 @@ fn cache_serves_reads_and_writes_invalidate() {
     expect_send(write.step(None, t0).unwrap());
     write
         .step(
-            Some(Response::builder().status(204).body(Vec::new()).unwrap()),
+            Some(Response::builder().status(204).body(Bytes::new()).unwrap()),
             t0,
         )
         .unwrap();
@@ -699,7 +700,7 @@ fn empty_in_lists_fold_instead_of_reaching_the_server() {
     assert!(q.filter_value().is_err());
 }
 
-fn too_many(retry_after: Option<&str>) -> Response<Vec<u8>> {
+fn too_many(retry_after: Option<&str>) -> Response<Bytes> {
     let mut response = json_response(
         429,
         json!({"errors": [{"message": "Too many requests, retry after 2s.", "extensions": {"code": "REQUESTS_EXCEEDED", "limit": 50, "reset": 2}}]}),
@@ -757,11 +758,11 @@ fn a_rate_limited_write_is_not_sent_again() {
     assert_eq!(sent.len(), 1);
 }
 
-fn redirect_to(status: u16, location: &str) -> Response<Vec<u8>> {
+fn redirect_to(status: u16, location: &str) -> Response<Bytes> {
     Response::builder()
         .status(status)
         .header("location", location)
-        .body(Vec::new())
+        .body(Bytes::new())
         .unwrap()
 }
 

@@ -1,5 +1,6 @@
 //! Hooks around a call's requests: order, attempts, what they see and may set.
 
+use directus_proto::Bytes;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -15,8 +16,8 @@ fn base() -> BaseUrl {
     BaseUrl::parse("http://127.0.0.1:8055").unwrap()
 }
 
-fn ok() -> Response<Vec<u8>> {
-    Response::new(br#"{"data":[]}"#.to_vec())
+fn ok() -> Response<Bytes> {
+    Response::new(Bytes::from_static(br#"{"data":[]}"#))
 }
 
 type Log = Arc<Mutex<Vec<String>>>;

@@ -1,13 +1,14 @@
 //! No answer makes a parser panic: random statuses and bodies (bytes, and JSON-ish text built
 //! from the envelope's own pieces) always give a value or a typed error.
 
+use directus_proto::Bytes;
 use directus_proto::{AggregateRow, ApiError, Page, auth, response};
 use http::{Response, StatusCode};
 use proptest::prelude::*;
 use serde_json::Value;
 
-fn answer(status: u16, body: Vec<u8>) -> Response<Vec<u8>> {
-    let mut response = Response::new(body);
+fn answer(status: u16, body: Vec<u8>) -> Response<Bytes> {
+    let mut response = Response::new(Bytes::from(body));
     *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
     response
 }

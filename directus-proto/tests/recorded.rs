@@ -2,6 +2,7 @@
 //! `tests/fixtures/` (tokens and passwords are masked by the server; the server URL is
 //! replaced by `http://127.0.0.1:8055`).
 
+use directus_proto::Bytes;
 use directus_proto::assets::{self, AssetTransform};
 use directus_proto::files::{self, FileMeta, UploadFile};
 use directus_proto::models::{
@@ -20,10 +21,10 @@ fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-fn answer(status: u16, name: &str) -> Response<Vec<u8>> {
+fn answer(status: u16, name: &str) -> Response<Bytes> {
     Response::builder()
         .status(status)
-        .body(fixture(name))
+        .body(Bytes::from(fixture(name)))
         .unwrap()
 }
 
@@ -88,7 +89,7 @@ fn uploads() {
     assert!(two[1].folder.is_none());
 
     // A user who may create files but not read them gets a 204.
-    let no_content = Response::builder().status(204).body(Vec::new()).unwrap();
+    let no_content = Response::builder().status(204).body(Bytes::new()).unwrap();
     assert_eq!(op.parse(no_content).unwrap(), None);
 }
 

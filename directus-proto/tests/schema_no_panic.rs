@@ -2,12 +2,13 @@
 //! `codegen` feature, generates models) without panicking.
 
 use directus_proto::BaseUrl;
+use directus_proto::Bytes;
 use directus_proto::schema::{self, Diff, DiffOptions, Refusal, Snapshot, SnapshotScope};
 use http::{Response, StatusCode};
 use proptest::prelude::*;
 
-fn answer(status: u16, body: Vec<u8>) -> Response<Vec<u8>> {
-    let mut response = Response::new(body);
+fn answer(status: u16, body: Vec<u8>) -> Response<Bytes> {
+    let mut response = Response::new(Bytes::from(body));
     *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
     response
 }

@@ -3,6 +3,7 @@
 //! a static token is never refreshed; and token lifetimes in any JSON form, with clocks as far
 //! ahead as `Instant` goes, never overflow.
 
+use directus_proto::Bytes;
 use std::time::{Duration, Instant};
 
 use directus_proto::session::MAX_RETRY_AFTER;
@@ -19,11 +20,11 @@ fn base() -> BaseUrl {
 }
 
 /// A login or refresh answer with this `expires` (any JSON).
-fn tokens_with(expires: Value) -> Response<Vec<u8>> {
+fn tokens_with(expires: Value) -> Response<Bytes> {
     let body = json!({"data": {"access_token": "A", "refresh_token": "R", "expires": expires}});
     Response::builder()
         .header("content-type", "application/json")
-        .body(body.to_string().into_bytes())
+        .body(Bytes::from(body.to_string()))
         .unwrap()
 }
 
@@ -61,7 +62,7 @@ fn expires_is_read_from_any_json_number() {
     ] {
         assert_eq!(lifetime(odd.clone()), None, "{odd}");
     }
-    let none = br#"{"data":{"access_token":"A"}}"#.to_vec();
+    let none = Bytes::from_static(br#"{"data":{"access_token":"A"}}"#);
     assert_eq!(auth::tokens(Response::new(none)).unwrap().expires, None);
 }
 
@@ -84,7 +85,7 @@ fn run<E: Exchange>(
     mut exchange: E,
     now: Instant,
     max: usize,
-    mut answer: impl FnMut(&Request<directus_proto::Body>) -> Response<Vec<u8>>,
+    mut answer: impl FnMut(&Request<directus_proto::Body>) -> Response<Bytes>,
 ) -> Result<E::Output, Error> {
     let mut response = None;
     for _ in 0..max {
@@ -114,7 +115,7 @@ fn huge_lifetimes_and_far_clocks_do_not_overflow() {
                         tokens_with(expires.clone())
                     } else {
                         assert_eq!(request.headers()["authorization"], "Bearer A");
-                        Response::new(b"pong".to_vec())
+                        Response::new(Bytes::from_static(b"pong"))
                     }
                 });
                 assert_eq!(pong.unwrap(), "pong", "expires {expires} at {at:?}");
@@ -136,12 +137,12 @@ enum Answer {
 }
 
 impl Answer {
-    fn to_response(&self) -> Response<Vec<u8>> {
+    fn to_response(&self) -> Response<Bytes> {
         let json = |status: u16, body: Value| {
             Response::builder()
                 .status(status)
                 .header("content-type", "application/json; charset=utf-8")
-                .body(body.to_string().into_bytes())
+                .body(Bytes::from(body.to_string()))
                 .unwrap()
         };
         match self {
@@ -165,7 +166,7 @@ impl Answer {
             Answer::Tokens(expires) => tokens_with(expires.clone()),
             Answer::Data => json(200, json!({"data": [{"id": 1}]})),
             Answer::Status(status, body) => {
-                let mut response = Response::new(body.clone());
+                let mut response = Response::new(Bytes::from(body.clone()));
                 *response.status_mut() = StatusCode::from_u16(*status).unwrap_or(StatusCode::OK);
                 response
             }
@@ -255,7 +256,7 @@ struct World<'s> {
 }
 
 impl World<'_> {
-    fn answer(&mut self) -> Response<Vec<u8>> {
+    fn answer(&mut self) -> Response<Bytes> {
         let answer = if self.answers.is_empty() {
             Answer::Data
         } else {

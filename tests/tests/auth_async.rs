@@ -344,7 +344,7 @@ impl HttpClient for SharedPool {
         &self,
         request: ureq::http::Request<directus_async::Body>,
         _config: &directus_async::Config,
-    ) -> BoxFuture<'_, Result<ureq::http::Response<Vec<u8>>, Error>> {
+    ) -> BoxFuture<'_, Result<ureq::http::Response<directus_async::Bytes>, Error>> {
         self.sent.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let agent = self.agent.clone();
         Box::pin(async move {
@@ -362,7 +362,7 @@ impl HttpClient for SharedPool {
                         e.to_string(),
                     ))
                 })?;
-                Ok(ureq::http::Response::from_parts(parts, bytes))
+                Ok(ureq::http::Response::from_parts(parts, bytes.into()))
             })
             .await
             .expect("the blocking send does not panic")

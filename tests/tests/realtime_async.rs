@@ -288,7 +288,10 @@ impl directus_async::HttpClient for CountingRefreshes {
         &self,
         request: http::Request<directus_async::Body>,
         config: &directus_async::Config,
-    ) -> futures_util::future::BoxFuture<'_, directus_async::Result<http::Response<Vec<u8>>>> {
+    ) -> futures_util::future::BoxFuture<
+        '_,
+        directus_async::Result<http::Response<directus_async::Bytes>>,
+    > {
         if request.uri().path() == "/auth/refresh" {
             self.refreshes
                 .fetch_add(1, std::sync::atomic::Ordering::SeqCst);

@@ -731,14 +731,14 @@ mod zips {
             .unwrap();
             let keys: Vec<&str> = ids.iter().map(String::as_str).collect();
             let (head, body) = d.files().download_zip(&keys).await.unwrap();
-            let zip: Vec<Vec<u8>> = body.try_collect().await.unwrap();
+            let zip: Vec<directus_async::Bytes> = body.try_collect().await.unwrap();
             assert_zip(&zip.concat(), &head);
             let (head, body) = d
                 .files()
                 .download_folder_zip(folder.as_str())
                 .await
                 .unwrap();
-            let zip: Vec<Vec<u8>> = body.try_collect().await.unwrap();
+            let zip: Vec<directus_async::Bytes> = body.try_collect().await.unwrap();
             assert_zip(&zip.concat(), &head);
             let Err(err) = d.files().download_zip(&["not-a-uuid"]).await else {
                 panic!("a key that is no UUID is refused");

@@ -99,7 +99,7 @@ fuzz_target!(|input: Input| {
     let plain_read = (method == Method::GET || method == Method::HEAD) && input.body.is_empty();
 
     for location in input.locations.iter().take(4) {
-        let mut response = Response::new(Vec::new());
+        let mut response = Response::new(directus_proto::Bytes::new());
         let Ok(status) = http::StatusCode::from_u16(input.status) else {
             return;
         };

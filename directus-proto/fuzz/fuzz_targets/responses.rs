@@ -3,6 +3,7 @@
 
 #![no_main]
 
+use directus_proto::Bytes;
 use arbitrary::Arbitrary;
 use directus_proto::{
     AggregateRow, ApiError, BaseUrl, Error, Operation, assets, auth, files, response, schema,
@@ -30,8 +31,8 @@ struct Input {
 }
 
 impl Input {
-    fn response(&self) -> Response<Vec<u8>> {
-        let mut response = Response::new(self.body.clone());
+    fn response(&self) -> Response<Bytes> {
+        let mut response = Response::new(Bytes::from(self.body.clone()));
         *response.status_mut() = StatusCode::from_u16(self.status).unwrap_or(StatusCode::OK);
         for (name, value) in &self.headers {
             let name = match name {
@@ -65,7 +66,7 @@ fn check<T>(status: StatusCode, result: Result<T, Error>) {
     }
 }
 
-fn op<T>(status: StatusCode, op: Result<Operation<T>, Error>, response: Response<Vec<u8>>) {
+fn op<T>(status: StatusCode, op: Result<Operation<T>, Error>, response: Response<Bytes>) {
     check(status, op.expect("builds").parse(response));
 }
 

@@ -5,6 +5,7 @@
 
 #![no_main]
 
+use directus_proto::Bytes;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -43,16 +44,16 @@ enum Answer {
     Status(u16, Option<String>, Vec<u8>),
 }
 
-fn json_response(status: u16, body: &Value) -> Response<Vec<u8>> {
+fn json_response(status: u16, body: &Value) -> Response<Bytes> {
     Response::builder()
         .status(status)
         .header("content-type", "application/json; charset=utf-8")
-        .body(body.to_string().into_bytes())
+        .body(Bytes::from(body.to_string()))
         .unwrap()
 }
 
 impl Answer {
-    fn to_response(&self) -> Response<Vec<u8>> {
+    fn to_response(&self) -> Response<Bytes> {
         match self {
             Answer::TokenExpired => json_response(
                 401,
@@ -95,7 +96,7 @@ impl Answer {
             }
             Answer::Data => json_response(200, &json!({"data": [{"id": 1}]})),
             Answer::Status(status, retry_after, body) => {
-                let mut response = Response::new(body.clone());
+                let mut response = Response::new(Bytes::from(body.clone()));
                 *response.status_mut() = StatusCode::from_u16(*status).unwrap_or(StatusCode::OK);
                 if let Some(value) = retry_after
                     .as_deref()
@@ -171,7 +172,7 @@ struct World<'s> {
 }
 
 impl World<'_> {
-    fn answer(&mut self) -> Response<Vec<u8>> {
+    fn answer(&mut self) -> Response<Bytes> {
         let response = match self.answers.get(self.next) {
             Some(answer) => answer.to_response(),
             None => Answer::Data.to_response(),

@@ -1,5 +1,6 @@
 //! Schema snapshots, the diff between a snapshot and a server, and its readable summary.
 
+use bytes::Bytes;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -108,12 +109,12 @@ impl Snapshot {
 }
 
 /// The parser of `GET /schema/snapshot`: the `data` member, typed and kept byte for byte.
-pub(super) fn parse_snapshot(response: http::Response<Vec<u8>>) -> Result<Snapshot, Error> {
+pub(super) fn parse_snapshot(response: http::Response<Bytes>) -> Result<Snapshot, Error> {
     let raw = raw_data(response)?;
     Snapshot::from_json(&raw)
 }
 
-fn raw_data(response: http::Response<Vec<u8>>) -> Result<String, Error> {
+fn raw_data(response: http::Response<Bytes>) -> Result<String, Error> {
     #[derive(Deserialize)]
     struct Envelope<'a> {
         #[serde(borrow)]
@@ -369,7 +370,7 @@ impl Diff {
 }
 
 /// The parser of `POST /schema/diff`: `None` when there is no difference (204).
-pub(super) fn parse_diff(response: http::Response<Vec<u8>>) -> Result<Option<Diff>, Error> {
+pub(super) fn parse_diff(response: http::Response<Bytes>) -> Result<Option<Diff>, Error> {
     if response.status() == http::StatusCode::NO_CONTENT && response.body().is_empty() {
         return Ok(None);
     }
@@ -734,10 +735,10 @@ impl Refusal {
 mod tests {
     use super::*;
 
-    fn resp(status: u16, body: &str) -> http::Response<Vec<u8>> {
+    fn resp(status: u16, body: &str) -> http::Response<Bytes> {
         http::Response::builder()
             .status(status)
-            .body(body.as_bytes().to_vec())
+            .body(Bytes::copy_from_slice(body.as_bytes()))
             .unwrap()
     }
 

@@ -1,5 +1,6 @@
 //! What a caller may do (roles, admin and app access) and the guards that check it.
 
+use bytes::Bytes;
 use serde::Deserialize;
 
 use crate::filter::F;
@@ -69,8 +70,8 @@ impl Access {
     /// [`Error::Decode`] when a body has another shape.
     pub fn from_parts(roles: &[u8], globals: &[u8]) -> Result<Self, Error> {
         let roles = my_roles(&BaseUrl::parse("http://localhost")?)?
-            .parse(http::Response::new(roles.to_vec()))?;
-        let globals = parse_globals(http::Response::new(globals.to_vec()))?;
+            .parse(http::Response::new(Bytes::copy_from_slice(roles)))?;
+        let globals = parse_globals(http::Response::new(Bytes::copy_from_slice(globals)))?;
         Ok(Access::new(roles, globals.admin_access, globals.app_access))
     }
 
@@ -137,10 +138,11 @@ pub fn my_roles(base: &BaseUrl) -> Result<Operation<Vec<RoleRef>>, Error> {
 /// The global flags of the caller's policies: `GET /policies/me/globals`.
 ///
 /// ```
+/// use directus_proto::Bytes;
 /// let base = directus_proto::BaseUrl::parse("http://localhost:8055").unwrap();
 /// let op = directus_proto::web::my_access_globals(&base).unwrap();
 /// assert_eq!(op.request().uri().path(), "/policies/me/globals");
-/// let (admin, app) = op.parse(http::Response::new(br#"{"data":{"app_access":true,"admin_access":false}}"#.to_vec())).unwrap();
+/// let (admin, app) = op.parse(http::Response::new(Bytes::from_static(br#"{"data":{"app_access":true,"admin_access":false}}"#))).unwrap();
 /// assert!(!admin && app);
 /// ```
 pub fn my_access_globals(base: &BaseUrl) -> Result<Operation<(bool, bool)>, Error> {
@@ -149,7 +151,7 @@ pub fn my_access_globals(base: &BaseUrl) -> Result<Operation<(bool, bool)>, Erro
     })
 }
 
-fn parse_globals(response: http::Response<Vec<u8>>) -> Result<Globals, Error> {
+fn parse_globals(response: http::Response<Bytes>) -> Result<Globals, Error> {
     response::data::<Globals>(response)
 }
 
