@@ -91,8 +91,9 @@ impl std::fmt::Debug for Builder {
 impl Builder {
     /// Shares this HTTP client (its connection pool) with other clients: several users, one
     /// pool. A `reqwest::Client` is cheap to clone. The overall timeout of [`Config`] is set on
-    /// each request; the client's own connect and read timeouts (which bound a stalled stream)
-    /// are its own.
+    /// each request, and this crate bounds each stall of a streamed transfer with it; the
+    /// client's own connect timeout is its own. Give it no `read_timeout`: reqwest's also runs
+    /// while a body is sent, and would cut a long streamed upload.
     ///
     /// Build a `reqwest::Client` with [`reqwest_client_builder`](crate::reqwest_client_builder)
     /// (or at least `redirect(reqwest::redirect::Policy::none())`): reqwest's default follows

@@ -22,9 +22,9 @@ use crate::{Collection, Directus};
 /// ([`Config::body_limit`](crate::Config::body_limit), 32 MiB by default) or nested deeper than
 /// [`MAX_ITEM_DEPTH`](directus_proto::stream::MAX_ITEM_DEPTH) ends the stream with an
 /// [`Error::Stream`]. A stream has no overall timeout (reading 200,000 rows takes what it
-/// takes, and so may your loop body); the client this crate builds waits at most
-/// [`Config::timeout`](crate::Config::timeout) for each read from the socket, so a stalled
-/// server still fails it (a client you pass in applies its own read timeout).
+/// takes, and so may your loop body); each chunk must come within
+/// [`Config::timeout`](crate::Config::timeout) of being asked for, so a stalled server still
+/// fails it (the timer runs only while the stream is polled: a slow loop body is never cut).
 ///
 /// A failure once items have been yielded (the connection drops, an item does not decode) is
 /// the last item, an `Err`; the read is never sent again behind your back. Everything before the

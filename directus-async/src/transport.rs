@@ -79,7 +79,13 @@ pub trait HttpClient: Send + Sync + 'static {
 
 #[cfg(feature = "reqwest")]
 mod reqwest_client {
+    use std::pin::Pin;
+    use std::sync::{Arc, Mutex};
+    use std::task::{Context, Poll};
     use std::time::Duration;
+
+    use futures_util::Stream;
+    use tokio::time::{Instant, Sleep};
 
     use super::*;
 
@@ -90,9 +96,14 @@ mod reqwest_client {
     }
 
     /// A `reqwest::ClientBuilder` set up as this crate's own client: its user agent, the
-    /// connect timeout and the read timeout of `config` (which bound a stalled stream), and **no
-    /// redirects followed by reqwest** (this crate follows them by its own rules). Build a pool
-    /// to share between several users from it.
+    /// connect timeout of `config`, and **no redirects followed by reqwest** (this crate follows
+    /// them by its own rules). Build a pool to share between several users from it.
+    ///
+    /// It sets no `read_timeout`, and a client you pass in should not either: reqwest's read
+    /// timeout also runs while a request body is being sent, so it cuts a streamed upload that
+    /// takes longer than it even while the bytes flow
+    /// ([reqwest#2784](https://github.com/seanmonstar/reqwest/issues/2784)). This crate bounds
+    /// each stall of a streamed transfer itself, with [`Config::timeout_duration`].
     ///
     /// ```
     /// use directus_async::{Config, Directus, reqwest_client_builder};
@@ -104,8 +115,6 @@ mod reqwest_client {
         reqwest::Client::builder()
             .user_agent(concat!("directus-rs/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(config.connect_timeout_duration())
-            // Streamed transfers have no overall timeout; a stall longer than this fails them.
-            .read_timeout(config.timeout_duration())
             .redirect(reqwest::redirect::Policy::none())
     }
 
@@ -172,15 +181,28 @@ mod reqwest_client {
             body: ByteStream,
             config: &Config,
         ) -> BoxFuture<'_, Result<Response<Bytes>, Error>> {
-            // A streamed transfer may take as long as it needs (the client's read timeout
-            // catches a stall); the connect timeout applies. The answer is read whole, within
-            // the limit and the timeout.
+            // A streamed transfer may take as long as it needs, but not stall: the HTTP stack
+            // takes a chunk of the body, and the answer's head comes, each within the timeout
+            // of the last. The answer is read whole, within the limit and the timeout.
             let (parts, _) = request.into_parts();
-            let body = reqwest::Body::wrap_stream(body);
-            let request = prepare(Request::from_parts(parts, body), None);
+            let timeout = config.timeout_duration();
+            let taken = Arc::new(Mutex::new(Instant::now()));
+            let progress = Arc::clone(&taken);
+            let body = body.inspect(move |_| {
+                *progress.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
+            });
+            let request = prepare(
+                Request::from_parts(parts, reqwest::Body::wrap_stream(body)),
+                None,
+            );
             let config = *config;
             Box::pin(async move {
-                let response = execute(self, request?).await?;
+                let sent = std::pin::pin!(execute(self, request?));
+                let watchdog = std::pin::pin!(stalled_since(&taken, timeout));
+                let response = match futures_util::future::select(sent, watchdog).await {
+                    futures_util::future::Either::Left((response, _)) => response?,
+                    futures_util::future::Either::Right((error, _)) => return Err(error),
+                };
                 within_timeout(
                     read_limited(response, config.body_limit_bytes()),
                     config.timeout_duration(),
@@ -192,17 +214,102 @@ mod reqwest_client {
         fn open(
             &self,
             request: Request<Body>,
-            _config: &Config,
+            config: &Config,
         ) -> BoxFuture<'_, Result<Response<ByteStream>, Error>> {
+            // No overall timeout: the head, then each chunk of the body, must come within the
+            // timeout of the last.
+            let timeout = config.timeout_duration();
             let request = prepare(request.map(Body::into_vec), None);
             Box::pin(async move {
-                let mut response = execute(self, request?).await?;
+                let mut response = match deadline(timeout) {
+                    Some(at) => tokio::time::timeout_at(at, execute(self, request?))
+                        .await
+                        .map_err(|_| stall(timeout))??,
+                    None => execute(self, request?).await?,
+                };
                 let mut head = Response::new(());
                 *head.status_mut() = response.status();
                 *head.headers_mut() = std::mem::take(response.headers_mut());
                 let body = response.bytes_stream().map_err(transport_error).boxed();
-                Ok(head.map(|()| body))
+                let body = Watched {
+                    body: Some(body),
+                    timeout,
+                    timer: None,
+                };
+                Ok(head.map(|()| body.boxed()))
             })
+        }
+    }
+
+    /// `timeout` from now; `None` past what the clock can say (no bound).
+    fn deadline(timeout: Duration) -> Option<Instant> {
+        Instant::now().checked_add(timeout)
+    }
+
+    fn stall(timeout: Duration) -> Error {
+        TransportError::new(
+            TransportErrorKind::Timeout,
+            format!("the transfer stalled: nothing moved for {timeout:?}"),
+        )
+        .into()
+    }
+
+    /// Ends (with a timeout) once `timeout` has passed since the HTTP stack last took a chunk of
+    /// a streamed body, or since it took the last one without the answer's head coming.
+    async fn stalled_since(taken: &Mutex<Instant>, timeout: Duration) -> Error {
+        loop {
+            let last = *taken.lock().unwrap_or_else(|p| p.into_inner());
+            let Some(at) = last.checked_add(timeout) else {
+                return std::future::pending().await;
+            };
+            if Instant::now() >= at {
+                return stall(timeout);
+            }
+            tokio::time::sleep_until(at).await;
+        }
+    }
+
+    /// A streamed answer's body whose chunks must each come within `timeout` of being asked
+    /// for: the timer starts when the reader asks for the next chunk, so a reader that takes
+    /// its time between chunks is never cut for it. Ends after its first error.
+    struct Watched {
+        body: Option<ByteStream>,
+        timeout: Duration,
+        /// Armed while a chunk is awaited.
+        timer: Option<Pin<Box<Sleep>>>,
+    }
+
+    impl Stream for Watched {
+        type Item = Result<Bytes, Error>;
+
+        fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+            let this = &mut *self;
+            let Some(body) = this.body.as_mut() else {
+                return Poll::Ready(None);
+            };
+            match body.poll_next_unpin(cx) {
+                Poll::Ready(item) => {
+                    this.timer = None;
+                    if !matches!(item, Some(Ok(_))) {
+                        this.body = None;
+                    }
+                    Poll::Ready(item)
+                }
+                Poll::Pending => {
+                    if this.timer.is_none() {
+                        this.timer =
+                            deadline(this.timeout).map(|at| Box::pin(tokio::time::sleep_until(at)));
+                    }
+                    match this.timer.as_mut().map(|timer| timer.as_mut().poll(cx)) {
+                        Some(Poll::Ready(())) => {
+                            this.body = None;
+                            this.timer = None;
+                            Poll::Ready(Some(Err(stall(this.timeout))))
+                        }
+                        _ => Poll::Pending,
+                    }
+                }
+            }
         }
     }
 
@@ -219,6 +326,65 @@ mod reqwest_client {
         *answer.status_mut() = response.status();
         *answer.headers_mut() = std::mem::take(response.headers_mut());
         Ok(answer)
+    }
+
+    /// In paused time: the clock moves only as the timers say, whatever the machine's load.
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        fn watched(body: ByteStream) -> Watched {
+            Watched {
+                body: Some(body),
+                timeout: Duration::from_millis(50),
+                timer: None,
+            }
+        }
+
+        #[tokio::test(start_paused = true)]
+        async fn a_stalled_body_ends_with_a_timeout() {
+            let mut body = watched(stream::pending().boxed());
+            let error = body.next().await.unwrap().unwrap_err();
+            assert!(
+                matches!(&error, Error::Transport(t) if t.kind() == TransportErrorKind::Timeout),
+                "{error:?}"
+            );
+            assert!(body.next().await.is_none());
+        }
+
+        #[tokio::test(start_paused = true)]
+        async fn a_reader_slower_than_the_timeout_is_not_cut() {
+            let chunks = ["a", "b", "c"].map(|c| Ok(Bytes::from(c)));
+            let mut body = watched(stream::iter(chunks).boxed());
+            let mut read = Vec::new();
+            while let Some(chunk) = body.next().await {
+                read.extend_from_slice(&chunk.unwrap());
+                tokio::time::sleep(Duration::from_millis(120)).await;
+            }
+            assert_eq!(read, b"abc");
+        }
+
+        #[tokio::test(start_paused = true)]
+        async fn the_watchdog_waits_for_progress() {
+            let taken = Mutex::new(Instant::now());
+            let watchdog = std::pin::pin!(stalled_since(&taken, Duration::from_millis(80)));
+            let progress = async {
+                for _ in 0..4 {
+                    tokio::time::sleep(Duration::from_millis(40)).await;
+                    *taken.lock().unwrap() = Instant::now();
+                }
+            };
+            // Four chunks 40 ms apart: 160 ms in all, never a stall of 80 ms.
+            match futures_util::future::select(std::pin::pin!(progress), watchdog).await {
+                futures_util::future::Either::Left(((), watchdog)) => {
+                    let error = watchdog.await;
+                    assert!(error.to_string().contains("stalled"), "{error}");
+                }
+                futures_util::future::Either::Right((error, _)) => {
+                    panic!("cut while bytes flowed: {error}")
+                }
+            }
+        }
     }
 }
 

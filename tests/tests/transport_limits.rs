@@ -1,6 +1,7 @@
 //! Transport failures are typed, for both clients: a body over the limit, a timeout, a refused
 //! connection; and a write is never sent twice after one.
 
+use std::io::Read;
 use std::time::Duration;
 
 use directus_proto::{Config, Error, TransportErrorKind};
@@ -181,5 +182,119 @@ fn a_stalled_download_times_out_for_both_clients() {
             .await
             .map(|(head, _)| head);
         assert_eq!(kind(stalled), TransportErrorKind::Timeout);
+    });
+}
+
+/// A reader that hands out its chunks one by one, `gap` apart: an upload that keeps flowing
+/// but takes longer than the timeout overall.
+struct Slow {
+    chunks: std::vec::IntoIter<Vec<u8>>,
+    gap: Duration,
+    current: std::io::Cursor<Vec<u8>>,
+}
+
+impl Read for Slow {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            let n = self.current.read(buf)?;
+            if n > 0 {
+                return Ok(n);
+            }
+            let Some(next) = self.chunks.next() else {
+                return Ok(0);
+            };
+            std::thread::sleep(self.gap);
+            self.current = std::io::Cursor::new(next);
+        }
+    }
+}
+
+const SLOW_CHUNKS: usize = 3;
+const SLOW_GAP: Duration = Duration::from_millis(1200);
+
+/// The chunks of the slow upload: each as long as the head a client reads at once to guess the
+/// media type, so that the blocking one starts sending after the first.
+fn slow_chunks() -> Vec<Vec<u8>> {
+    let len = directus_proto::media::SNIFF_LEN;
+    (0..SLOW_CHUNKS)
+        .map(|i| vec![b'a' + i as u8; len])
+        .collect()
+}
+
+/// Streamed uploads have no overall bound either: one that takes longer than the timeout while
+/// its bytes keep flowing goes through, in both clients (the timeout bounds each stall).
+#[test]
+fn a_slow_upload_that_keeps_flowing_is_not_cut_for_both_clients() {
+    use directus_proto::files::StreamedFile;
+    let server = Server::from_env();
+    // 3 gaps of 1.2 s: 3.6 s in all, no stall as long as the timeout of 2.5 s (which leaves the
+    // server time to answer after the last chunk on a busy machine).
+    let config = Config::default().timeout(Duration::from_millis(2500));
+    let expected: Vec<u8> = slow_chunks().concat();
+    let length = expected.len() as u64;
+
+    let blocking = directus_blocking::Directus::builder(&server.url)
+        .config(config)
+        .token(fixtures::STATIC_TOKEN)
+        .unwrap();
+    let slow = Slow {
+        chunks: slow_chunks().into_iter(),
+        gap: SLOW_GAP,
+        current: std::io::Cursor::new(Vec::new()),
+    };
+    let file = blocking
+        .files()
+        .upload_reader(slow, StreamedFile::new("slow-blocking.txt").length(length))
+        .unwrap()
+        .unwrap();
+    let id = file.id.clone().unwrap();
+    let mut stored = Vec::new();
+    blocking
+        .files()
+        .download(
+            id.clone(),
+            &directus_proto::AssetTransform::new(),
+            &mut stored,
+        )
+        .unwrap();
+    assert_eq!(stored, expected);
+    blocking.files().delete(id).unwrap();
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        use futures_util::StreamExt;
+        let client = directus_async::Directus::builder(&server.url)
+            .config(config)
+            .token(fixtures::STATIC_TOKEN)
+            .unwrap();
+        let rest = futures_util::stream::iter(slow_chunks())
+            .then(|chunk| async move {
+                tokio::time::sleep(SLOW_GAP).await;
+                Ok(directus_async::Bytes::from(chunk))
+            })
+            .boxed();
+        let file = client
+            .files()
+            .upload_stream(
+                Vec::new(),
+                rest,
+                StreamedFile::new("slow-async.txt").length(length),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        let id = file.id.clone().unwrap();
+        let (_, body) = client
+            .files()
+            .download_stream(id.clone(), &directus_proto::AssetTransform::new())
+            .await
+            .unwrap();
+        let mut stored = Vec::new();
+        let mut body = body;
+        while let Some(chunk) = body.next().await {
+            stored.extend_from_slice(&chunk.unwrap());
+        }
+        assert_eq!(stored, expected);
+        client.files().delete(id).await.unwrap();
     });
 }
