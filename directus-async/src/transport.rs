@@ -168,7 +168,10 @@ mod reqwest_client {
             config: &Config,
         ) -> BoxFuture<'_, Result<Response<Bytes>, Error>> {
             let limit = config.body_limit_bytes();
-            let request = prepare(request.map(Body::into_vec), Some(config.timeout_duration()));
+            let request = prepare(
+                request.map(Body::into_bytes),
+                Some(config.timeout_duration()),
+            );
             Box::pin(async move {
                 let response = execute(self, request?).await?;
                 read_limited(response, limit).await
@@ -219,7 +222,7 @@ mod reqwest_client {
             // No overall timeout: the head, then each chunk of the body, must come within the
             // timeout of the last.
             let timeout = config.timeout_duration();
-            let request = prepare(request.map(Body::into_vec), None);
+            let request = prepare(request.map(Body::into_bytes), None);
             Box::pin(async move {
                 let mut response = match deadline(timeout) {
                     Some(at) => tokio::time::timeout_at(at, execute(self, request?))

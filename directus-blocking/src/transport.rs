@@ -86,11 +86,13 @@ impl Transport {
     }
 
     pub(crate) fn send(&self, request: Request<Body>) -> Result<Response<Bytes>, Error> {
-        let response = if request.body().is_empty() && !carries_body(request.method()) {
+        let (parts, body) = request.into_parts();
+        let response = if body.is_empty() && !carries_body(&parts.method) {
             // A read: no body, and no `Content-Length: 0` either.
-            self.open(request.map(|_| ()), Budget::Whole)?
+            self.open(Request::from_parts(parts, ()), Budget::Whole)?
         } else {
-            self.open(request.map(Body::into_vec), Budget::Whole)?
+            // Sent from the body's own bytes: no copy.
+            self.open(Request::from_parts(parts, body.as_bytes()), Budget::Whole)?
         };
         self.read_all(response)
     }
@@ -112,7 +114,8 @@ impl Transport {
         &self,
         request: Request<Body>,
     ) -> Result<Response<ureq::Body>, Error> {
-        self.open(request.map(Body::into_vec), Budget::Idle)
+        let (parts, body) = request.into_parts();
+        self.open(Request::from_parts(parts, body.as_bytes()), Budget::Idle)
     }
 
     fn open<S: ureq::AsSendBody>(

@@ -3,13 +3,18 @@
 use std::fmt;
 use std::ops::Deref;
 
+use bytes::Bytes;
+
 /// The body of a request built by this crate.
 ///
 /// A request body may hold a password (login), a refresh token (refresh, logout) or a user's
 /// data, so its `Debug` shows only its length: `Debug` of an [`http::Request<Body>`], of a
 /// [`Step::Send`](crate::Step::Send) or of an [`Operation`](crate::Operation) never prints
 /// the bytes. Read them with [`Body::as_bytes`] (or through `Deref<Target = [u8]>`) and hand
-/// them to an HTTP client with [`Body::into_vec`].
+/// them to an HTTP client with [`Body::into_bytes`].
+///
+/// It clones without copying its bytes: an [`Operation`](crate::Operation) keeps its request
+/// to send it again (after a refresh, a retry, a redirect), and each attempt gets a clone.
 ///
 /// ```
 /// use directus_proto::Body;
@@ -20,7 +25,7 @@ use std::ops::Deref;
 /// assert_eq!(body.len(), 22);
 /// ```
 #[derive(Clone, Default, PartialEq, Eq, Hash)]
-pub struct Body(Vec<u8>);
+pub struct Body(Bytes);
 
 impl Body {
     /// An empty body.
@@ -30,7 +35,7 @@ impl Body {
     /// assert!(Body::empty().is_empty());
     /// ```
     pub fn empty() -> Self {
-        Body(Vec::new())
+        Body(Bytes::new())
     }
 
     /// The bytes.
@@ -43,14 +48,15 @@ impl Body {
         &self.0
     }
 
-    /// The bytes, to hand to an HTTP client.
+    /// The bytes, to hand to an HTTP client (reqwest and hyper take [`Bytes`] as they are;
+    /// `Vec::from(body)` gives a `Vec<u8>`, which copies unless this is the last clone).
     ///
     /// ```
-    /// # use directus_proto::Body;
-    /// let bytes: Vec<u8> = Body::from(b"ab".to_vec()).into_vec();
-    /// assert_eq!(bytes, b"ab");
+    /// # use directus_proto::{Body, Bytes};
+    /// let bytes: Bytes = Body::from(b"ab".to_vec()).into_bytes();
+    /// assert_eq!(bytes, &b"ab"[..]);
     /// ```
-    pub fn into_vec(self) -> Vec<u8> {
+    pub fn into_bytes(self) -> Bytes {
         self.0
     }
 }
@@ -77,49 +83,55 @@ impl AsRef<[u8]> for Body {
 
 impl From<Vec<u8>> for Body {
     fn from(bytes: Vec<u8>) -> Self {
+        Body(Bytes::from(bytes))
+    }
+}
+
+impl From<Bytes> for Body {
+    fn from(bytes: Bytes) -> Self {
         Body(bytes)
     }
 }
 
 impl From<Body> for Vec<u8> {
     fn from(body: Body) -> Self {
-        body.0
+        Vec::from(body.0)
     }
 }
 
 impl PartialEq<[u8]> for Body {
     fn eq(&self, other: &[u8]) -> bool {
-        self.0 == other
+        self.0[..] == *other
     }
 }
 
 impl<const N: usize> PartialEq<[u8; N]> for Body {
     fn eq(&self, other: &[u8; N]) -> bool {
-        self.0 == other
+        self.0[..] == other[..]
     }
 }
 
 impl<const N: usize> PartialEq<&[u8; N]> for Body {
     fn eq(&self, other: &&[u8; N]) -> bool {
-        self.0 == *other
+        self.0[..] == other[..]
     }
 }
 
 impl PartialEq<Vec<u8>> for Body {
     fn eq(&self, other: &Vec<u8>) -> bool {
-        &self.0 == other
+        self.0[..] == other[..]
     }
 }
 
 impl PartialEq<str> for Body {
     fn eq(&self, other: &str) -> bool {
-        self.0 == other.as_bytes()
+        self.0[..] == *other.as_bytes()
     }
 }
 
 impl PartialEq<&str> for Body {
     fn eq(&self, other: &&str) -> bool {
-        self.0 == other.as_bytes()
+        self.0[..] == *other.as_bytes()
     }
 }
 
@@ -136,5 +148,13 @@ mod tests {
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(!shown.contains("104, 117"), "{shown}"); // the bytes as numbers
         assert!(shown.contains("Body(22 bytes)"), "{shown}");
+    }
+
+    #[test]
+    fn a_clone_shares_the_bytes() {
+        let body = Body::from(b"{\"title\":\"A\"}".to_vec());
+        let again = body.clone();
+        assert_eq!(body.as_bytes().as_ptr(), again.as_bytes().as_ptr());
+        assert_eq!(again.into_bytes(), body.as_bytes());
     }
 }
