@@ -16,8 +16,13 @@
 //! Peak RSS comes from a fresh process per case (this binary run again with `--rss CASE`): its
 //! `VmHWM` is that case's own.
 //!
-//! Settings (environment): `DRS_BENCH_ROUNDS` (default 15), `DRS_BENCH_WRITE_ROWS` (default
-//! 10,000 per contender and round), `DRS_BENCH_WRITE_ROUNDS` (default 3), `DRS_BENCH_ONLY`
+//! A CPU ratio is the median over pairs of rounds, one round with the client first and one with
+//! the plain client first, of the pair's client CPU over its plain CPU: whatever running first
+//! or second in a round costs (what the case before leaves behind) falls on both sides alike.
+//! Round counts are even for that.
+//!
+//! Settings (environment): `DRS_BENCH_ROUNDS` (default 16), `DRS_BENCH_WRITE_ROWS` (default
+//! 10,000 per contender and round), `DRS_BENCH_WRITE_ROUNDS` (default 4), `DRS_BENCH_ONLY`
 //! (only the cases whose title contains it), `DRS_BENCH_PLAIN_TIMEOUTS=1` (the plain clients
 //! get the clients' timeouts: the cost of the settings apart from the client's own),
 //! `DRS_BENCH_SIDE=client` or `plain` (one side alone, for a profiler: `perf record` then sees
@@ -142,13 +147,16 @@ struct Sample {
 fn measure(contender: &mut Contender, expect: usize) -> Result<Sample, Failure> {
     let (cpu, wall) = (cpu_now(), Instant::now());
     let handled = (contender.run)()?;
-    if std::env::var_os("DRS_BENCH_TRACE").is_some() {
-        eprintln!("bench: {} took {:?}", contender.name, wall.elapsed());
-    }
     let sample = Sample {
         cpu: cpu_now().saturating_sub(cpu),
         wall: wall.elapsed(),
     };
+    if std::env::var_os("DRS_BENCH_TRACE").is_some() {
+        eprintln!(
+            "bench: {} took {:?} (CPU {:?})",
+            contender.name, sample.wall, sample.cpu
+        );
+    }
     if handled != expect {
         return Err(format!("{}: handled {handled}, expected {expect}", contender.name).into());
     }
@@ -714,7 +722,7 @@ struct Measured {
     unit: &'static str,
     client: (&'static str, Sample),
     plain: (&'static str, Sample),
-    /// The median of the rounds' client CPU / plain CPU.
+    /// The median over pairs of rounds (one in each order) of client CPU / plain CPU.
     cpu_ratio: f64,
     goal: f64,
     throughput: Option<(f64, f64)>,
@@ -757,9 +765,15 @@ fn run_cases(mut cases: Vec<Case>, rounds: usize) -> Result<Vec<Measured>, Failu
                 }
             };
             let (cs, ps) = (per(&c), per(&p));
-            // Each round's client batch against the plain batch run next to it: the load of the
-            // machine drifts between rounds, much less within one.
-            let mut ratios: Vec<f64> = c.iter().zip(&p).map(|(c, p)| ratio(c.cpu, p.cpu)).collect();
+            // Client against plain over two rounds run next to each other, one in each order:
+            // the load of the machine drifts between rounds, much less within two, and the cost
+            // of going first or second in a round falls on both sides.
+            let cpu = |pair: &[Sample]| pair.iter().map(|s| s.cpu).sum::<Duration>();
+            let mut ratios: Vec<f64> = c
+                .chunks(2)
+                .zip(p.chunks(2))
+                .map(|(c, p)| ratio(cpu(c), cpu(p)))
+                .collect();
             ratios.sort_by(f64::total_cmp);
             let cpu_ratio = ratios.get(ratios.len() / 2).copied().unwrap_or(f64::NAN);
             let throughput = case.throughput.then(|| {
@@ -1135,9 +1149,11 @@ fn run() -> Result<(), Failure> {
         return Ok(());
     }
 
-    let rounds = env_usize("DRS_BENCH_ROUNDS", 15).max(1);
+    // Even: each ratio covers a round in each order.
+    let even = |n: usize| n.max(1).div_ceil(2) * 2;
+    let rounds = even(env_usize("DRS_BENCH_ROUNDS", 16));
     let write_rows = env_usize("DRS_BENCH_WRITE_ROWS", 10_000).max(BATCH);
-    let write_rounds = env_usize("DRS_BENCH_WRITE_ROUNDS", 3).max(1);
+    let write_rounds = even(env_usize("DRS_BENCH_WRITE_ROUNDS", 4));
 
     let only = std::env::var("DRS_BENCH_ONLY").unwrap_or_default();
     let chosen = |cases: Vec<Case>| -> Vec<Case> {
@@ -1167,9 +1183,10 @@ fn run() -> Result<(), Failure> {
     );
     println!();
     println!(
-        "CPU and wall: the medians of each contender's rounds. CPU ratio: the median of the \
-         rounds' own ratios, each round's client batch against the plain batch run just \
-         before or after it (the order alternates)."
+        "CPU and wall: the medians of each contender's rounds. CPU ratio: the median over \
+         pairs of rounds, one with the client first and one with the plain client first, of \
+         the pair's client CPU over its plain CPU (running first or second in a round costs \
+         both sides alike)."
     );
     println!();
     if side() != Side::Both {
