@@ -234,12 +234,7 @@ mod reqwest_client {
                 *head.status_mut() = response.status();
                 *head.headers_mut() = std::mem::take(response.headers_mut());
                 let body = response.bytes_stream().map_err(transport_error).boxed();
-                let body = Watched {
-                    body: Some(body),
-                    timeout,
-                    timer: None,
-                };
-                Ok(head.map(|()| body.boxed()))
+                Ok(head.map(|()| Watched::new(body, timeout).boxed()))
             })
         }
     }
@@ -278,8 +273,32 @@ mod reqwest_client {
     struct Watched {
         body: Option<ByteStream>,
         timeout: Duration,
-        /// Armed while a chunk is awaited.
+        /// One timer for the whole stream, reset for each chunk awaited (`None` until the first
+        /// wait, or when the deadline is past what the clock can say).
         timer: Option<Pin<Box<Sleep>>>,
+        /// Whether the timer runs for the chunk awaited now.
+        armed: bool,
+    }
+
+    impl Watched {
+        fn new(body: ByteStream, timeout: Duration) -> Self {
+            Watched {
+                body: Some(body),
+                timeout,
+                timer: None,
+                armed: false,
+            }
+        }
+
+        /// Starts the timer for the chunk now awaited.
+        fn arm(&mut self) {
+            self.armed = true;
+            match (deadline(self.timeout), self.timer.as_mut()) {
+                (Some(at), Some(timer)) => timer.as_mut().reset(at),
+                (Some(at), None) => self.timer = Some(Box::pin(tokio::time::sleep_until(at))),
+                (None, _) => self.timer = None,
+            }
+        }
     }
 
     impl Stream for Watched {
@@ -292,21 +311,19 @@ mod reqwest_client {
             };
             match body.poll_next_unpin(cx) {
                 Poll::Ready(item) => {
-                    this.timer = None;
+                    this.armed = false;
                     if !matches!(item, Some(Ok(_))) {
                         this.body = None;
                     }
                     Poll::Ready(item)
                 }
                 Poll::Pending => {
-                    if this.timer.is_none() {
-                        this.timer =
-                            deadline(this.timeout).map(|at| Box::pin(tokio::time::sleep_until(at)));
+                    if !this.armed {
+                        this.arm();
                     }
                     match this.timer.as_mut().map(|timer| timer.as_mut().poll(cx)) {
                         Some(Poll::Ready(())) => {
                             this.body = None;
-                            this.timer = None;
                             Poll::Ready(Some(Err(stall(this.timeout))))
                         }
                         _ => Poll::Pending,
@@ -337,11 +354,7 @@ mod reqwest_client {
         use super::*;
 
         fn watched(body: ByteStream) -> Watched {
-            Watched {
-                body: Some(body),
-                timeout: Duration::from_millis(50),
-                timer: None,
-            }
+            Watched::new(body, Duration::from_millis(50))
         }
 
         #[tokio::test(start_paused = true)]
@@ -357,8 +370,13 @@ mod reqwest_client {
 
         #[tokio::test(start_paused = true)]
         async fn a_reader_slower_than_the_timeout_is_not_cut() {
-            let chunks = ["a", "b", "c"].map(|c| Ok(Bytes::from(c)));
-            let mut body = watched(stream::iter(chunks).boxed());
+            // Each chunk comes 30 ms after it is asked for (the timeout is 50 ms); the reader
+            // spends 120 ms on each: the timer must restart with each wait, not run on.
+            let chunks = stream::iter(["a", "b", "c"]).then(|c| async move {
+                tokio::time::sleep(Duration::from_millis(30)).await;
+                Ok(Bytes::from(c))
+            });
+            let mut body = watched(chunks.boxed());
             let mut read = Vec::new();
             while let Some(chunk) = body.next().await {
                 read.extend_from_slice(&chunk.unwrap());
