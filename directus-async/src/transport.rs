@@ -198,7 +198,7 @@ mod reqwest_client {
                 Request::from_parts(parts, reqwest::Body::wrap_stream(body)),
                 None,
             );
-            let config = *config;
+            let limit = config.body_limit_bytes();
             Box::pin(async move {
                 let sent = std::pin::pin!(execute(self, request?));
                 let watchdog = std::pin::pin!(stalled_since(&taken, timeout));
@@ -206,11 +206,11 @@ mod reqwest_client {
                     futures_util::future::Either::Left((response, _)) => response?,
                     futures_util::future::Either::Right((error, _)) => return Err(error),
                 };
-                within_timeout(
-                    read_limited(response, config.body_limit_bytes()),
-                    config.timeout_duration(),
-                )
-                .await
+                // On tokio's timer (`within_timeout`'s runs on a thread of its own, for clients
+                // without a runtime).
+                tokio::time::timeout(timeout, read_limited(response, limit))
+                    .await
+                    .map_err(|_| unread_within(timeout))?
             })
         }
 
@@ -224,12 +224,9 @@ mod reqwest_client {
             let timeout = config.timeout_duration();
             let request = prepare(request.map(Body::into_bytes), None);
             Box::pin(async move {
-                let mut response = match deadline(timeout) {
-                    Some(at) => tokio::time::timeout_at(at, execute(self, request?))
-                        .await
-                        .map_err(|_| stall(timeout))??,
-                    None => execute(self, request?).await?,
-                };
+                let mut response = tokio::time::timeout(timeout, execute(self, request?))
+                    .await
+                    .map_err(|_| stall(timeout))??;
                 let mut head = Response::new(());
                 *head.status_mut() = response.status();
                 *head.headers_mut() = std::mem::take(response.headers_mut());
@@ -488,12 +485,16 @@ pub(crate) async fn within_timeout<T>(
     let timer = std::pin::pin!(crate::timer::sleep(timeout));
     match futures_util::future::select(read, timer).await {
         futures_util::future::Either::Left((result, _)) => result,
-        futures_util::future::Either::Right(((), _)) => Err(TransportError::new(
-            TransportErrorKind::Timeout,
-            format!("the response body was not read within {timeout:?}"),
-        )
-        .into()),
+        futures_util::future::Either::Right(((), _)) => Err(unread_within(timeout)),
     }
+}
+
+fn unread_within(timeout: std::time::Duration) -> Error {
+    TransportError::new(
+        TransportErrorKind::Timeout,
+        format!("the response body was not read within {timeout:?}"),
+    )
+    .into()
 }
 
 /// Reads a streamed body into memory within the limit and the timeout of `config` (the error
