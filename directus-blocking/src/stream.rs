@@ -4,7 +4,7 @@
 use std::io::Read;
 
 use directus_proto::stream::{ItemDecoder, Next};
-use directus_proto::{Error, Meta, RawPage};
+use directus_proto::{Bytes, Error, Meta, RawPage};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -209,10 +209,7 @@ fn open<U: DeserializeOwned>(
             // Keep the unread body for after the call; the call sees the head.
             let (parts, body) = response.into_parts();
             opened = Some((parts.status, body));
-            Ok(http::Response::from_parts(
-                parts,
-                directus_proto::Bytes::new(),
-            ))
+            Ok(http::Response::from_parts(parts, Bytes::new()))
         } else {
             // An error answer: read it whole and let the call decide (refresh, retry, error).
             transport.read_answer(response)

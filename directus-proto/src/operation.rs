@@ -366,7 +366,7 @@ impl<T> Operation<T> {
         let parsed = if self.is_read() || !self.authenticated || !response.status().is_success() {
             (self.parse)(response)
         } else {
-            // Kept only for the rare failure; a write's answer is the size of what was written.
+            // Kept for the rare failure: a clone of the `Bytes`, which shares them.
             let body = response.body().clone();
             (self.parse)(response).map_err(|err| match err {
                 Error::Decode { status, source, .. } => {
