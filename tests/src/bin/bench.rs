@@ -26,7 +26,8 @@
 //! (only the cases whose title contains it), `DRS_BENCH_PLAIN_TIMEOUTS=1` (the plain clients
 //! get the clients' timeouts: the cost of the settings apart from the client's own),
 //! `DRS_BENCH_SIDE=client` or `plain` (one side alone, for a profiler: `perf record` then sees
-//! only its work). `--record DIR`
+//! only its work), `DRS_BENCH_TRACE=1` (each batch's wall time, CPU, page faults and context
+//! switches on stderr). `--record DIR`
 //! only writes a 100-row and a 2,000-row answer to `DIR` (the data of
 //! `cargo bench -p directus-proto`).
 //!
@@ -144,7 +145,21 @@ struct Sample {
     wall: Duration,
 }
 
+/// What the trace prints of this process so far: system time, minor page faults, and context
+/// switches, voluntary (it waited) and involuntary (it was preempted).
+fn trace_now() -> (Duration, i64, i64, i64) {
+    let usage = getrusage(UsageWho::RUSAGE_SELF).expect("getrusage");
+    let sys = usage.system_time();
+    (
+        Duration::from_secs(sys.tv_sec() as u64) + Duration::from_micros(sys.tv_usec() as u64),
+        usage.minor_page_faults(),
+        usage.voluntary_context_switches(),
+        usage.involuntary_context_switches(),
+    )
+}
+
 fn measure(contender: &mut Contender, expect: usize) -> Result<Sample, Failure> {
+    let before = trace_now();
     let (cpu, wall) = (cpu_now(), Instant::now());
     let handled = (contender.run)()?;
     let sample = Sample {
@@ -152,9 +167,17 @@ fn measure(contender: &mut Contender, expect: usize) -> Result<Sample, Failure> 
         wall: wall.elapsed(),
     };
     if std::env::var_os("DRS_BENCH_TRACE").is_some() {
+        let now = trace_now();
         eprintln!(
-            "bench: {} took {:?} (CPU {:?})",
-            contender.name, sample.wall, sample.cpu
+            "bench: {} took {:?} (CPU {:?}, of it system {:?}; {} page faults; context switches: \
+             {} waiting, {} preempted)",
+            contender.name,
+            sample.wall,
+            sample.cpu,
+            now.0.saturating_sub(before.0),
+            now.1 - before.1,
+            now.2 - before.2,
+            now.3 - before.3
         );
     }
     if handled != expect {
@@ -190,9 +213,27 @@ fn measure_if(on: bool, contender: &mut Contender, expect: usize) -> Result<Samp
     }
 }
 
+/// The median: of an even count, the mean of the two middle values (the upper one alone would
+/// lean every figure up, and of two pairs of rounds it would be the larger).
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
-    v.get(v.len() / 2).copied().unwrap_or_default()
+    let n = v.len();
+    match n {
+        0 => Duration::ZERO,
+        _ if n % 2 == 1 => v[n / 2],
+        _ => (v[n / 2 - 1] + v[n / 2]) / 2,
+    }
+}
+
+/// [`median`] of ratios.
+fn median_ratio(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    match n {
+        0 => f64::NAN,
+        _ if n % 2 == 1 => v[n / 2],
+        _ => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
 }
 
 fn current_thread() -> tokio::runtime::Runtime {
@@ -585,12 +626,17 @@ enum Write {
     Update,
 }
 
-/// `create_many` of `total` new rows, and `update_batch` of the 2,000 read rows with their own
-/// values (the reads see the same data), both in batches of [`BATCH`].
+/// `create_many` of `total` new rows, and `update_batch` of as many rows: passes over the 2,000
+/// read rows, each written back with its own values (the reads see the same data), both in
+/// batches of [`BATCH`]. A round of either is the same work, and long enough that the machine's
+/// other work moves its CPU figure little.
 fn write_cases(env: &Env, total: usize, read_rows: &[Row]) -> Vec<Case> {
     let created = rows(total, "w");
     let mut cases = write_pair(env, Write::Create, &env.writes, &created);
-    cases.extend(write_pair(env, Write::Update, &env.reads, read_rows));
+    // Batches of consecutive rows of the passes: no batch names a row twice, since a batch is
+    // shorter than the collection.
+    let updated: Vec<Row> = read_rows.iter().cycle().take(total).cloned().collect();
+    cases.extend(write_pair(env, Write::Update, &env.reads, &updated));
     cases
 }
 
@@ -729,11 +775,13 @@ struct Measured {
 }
 
 fn run_cases(mut cases: Vec<Case>, rounds: usize) -> Result<Vec<Measured>, Failure> {
-    // Warm-up: connections open, allocator and caches warm (not for the writes: a batch of
-    // them is long, and their cost is serialization).
+    // Warm-up, one batch each: connections open, allocator and caches warm. Without it the
+    // contender that runs first in the first round (the client) pays what the process has not
+    // yet grown (the heap for the batch's bodies, first-touched pages): a write case of four
+    // rounds measured the async client's first about 30% above its later ones.
     let side = side();
     let (client, plain) = (side != Side::Plain, side != Side::Client);
-    for case in cases.iter_mut().filter(|c| c.unit != "row") {
+    for case in &mut cases {
         let rows = case.per_batch_rows();
         measure_if(client, &mut case.client, rows)?;
         measure_if(plain, &mut case.plain, rows)?;
@@ -769,13 +817,12 @@ fn run_cases(mut cases: Vec<Case>, rounds: usize) -> Result<Vec<Measured>, Failu
             // the load of the machine drifts between rounds, much less within two, and the cost
             // of going first or second in a round falls on both sides.
             let cpu = |pair: &[Sample]| pair.iter().map(|s| s.cpu).sum::<Duration>();
-            let mut ratios: Vec<f64> = c
-                .chunks(2)
-                .zip(p.chunks(2))
-                .map(|(c, p)| ratio(cpu(c), cpu(p)))
-                .collect();
-            ratios.sort_by(f64::total_cmp);
-            let cpu_ratio = ratios.get(ratios.len() / 2).copied().unwrap_or(f64::NAN);
+            let cpu_ratio = median_ratio(
+                c.chunks(2)
+                    .zip(p.chunks(2))
+                    .map(|(c, p)| ratio(cpu(c), cpu(p)))
+                    .collect(),
+            );
             let throughput = case.throughput.then(|| {
                 let rate = |s: Sample| 1.0 / s.wall.as_secs_f64().max(1e-12);
                 (rate(cs), rate(ps))
