@@ -3,9 +3,10 @@
 # throwaway Directus on loopback (or uses the one DIRECTUS_URL names), runs
 # `tests/src/bin/bench.rs` against it and rewrites BENCHMARKS.md from its output, with the date
 # and the machine, with the reads of any size (`tests/src/bin/stream-rss.rs`, 200,000 rows by
-# default: DRS_STREAM_ROWS) and the core's micro-benchmarks (`cargo bench -p directus-proto`).
-# Takes about 15 minutes. Settings of the binary (DRS_BENCH_ROUNDS, ...) pass
-# through; see the binary's docs. DRS_BENCH_PIN=0: no CPU pinning (see below).
+# default: DRS_STREAM_ROWS), the core's micro-benchmarks (`cargo bench -p directus-proto`) and
+# the build cost (`scripts/build-cost.sh`). Takes about 25 minutes. Settings of the binary
+# (DRS_BENCH_ROUNDS, ...) pass through; see the binary's docs. DRS_BENCH_PIN=0: no CPU pinning
+# (see below).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -46,6 +47,9 @@ DRS_STREAM_ROWS="$large_rows" "${pin[@]}" target/release/stream-rss >"$large"
 core="$(mktemp)"
 drs_say "cargo bench -p directus-proto"
 cargo bench -q -p directus-proto --bench core >"$core" 2>&1
+build="$(mktemp)"
+drs_say "build cost (scripts/build-cost.sh: cold builds, a few minutes)"
+bash scripts/build-cost.sh >"$build"
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 cpu="$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
@@ -87,6 +91,15 @@ cpu="$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
     echo '```text'
     cat "$core"
     echo '```'
+    echo
+    echo "### Build cost"
+    echo
+    echo "\`scripts/build-cost.sh\`: a small program (a typed 100-row read) built cold, each build in a"
+    echo "target directory of its own, against this tree and against the tree before the"
+    echo "performance work, with plain ureq + serde doing the same request for reference. The goal:"
+    echo "no regression of more than 10%. Cold build times move by about 5% between runs."
+    echo
+    cat "$build"
 } >BENCHMARKS.md
-rm -f "$out" "$large" "$core"
+rm -f "$out" "$large" "$core" "$build"
 drs_say "BENCHMARKS.md rewritten"

@@ -21,7 +21,7 @@
 //! or second in a round costs (what the case before leaves behind) falls on both sides alike.
 //! Round counts are even for that.
 //!
-//! Settings (environment): `DRS_BENCH_ROUNDS` (default 16), `DRS_BENCH_WRITE_ROWS` (default
+//! Settings (environment): `DRS_BENCH_ROUNDS` (default 32), `DRS_BENCH_WRITE_ROWS` (default
 //! 10,000 per contender and round), `DRS_BENCH_WRITE_ROUNDS` (default 4), `DRS_BENCH_ONLY`
 //! (only the cases whose title contains it), `DRS_BENCH_PLAIN_TIMEOUTS=1` (the plain clients
 //! get the clients' timeouts: the cost of the settings apart from the client's own),
@@ -336,10 +336,10 @@ async fn reqwest_get(client: &reqwest::Client, env: &Env, url: &str) -> Result<V
 // ---- the cases ----
 
 /// What the blocking reads cost beyond plain ureq + serde, as far as it is known.
-const BLOCKING_READ_WHY: &str = "not in the client's own work: under callgrind (`DRS_BENCH_SIDE`, one side per run) the blocking client runs 1.01× the instructions of plain ureq + serde per read, and under `strace -c` it makes the same system calls but for about 2.5 more `setsockopt` per read (before each request ureq sets the socket's timeouts to what is left of the call; the kernel also arms a timer when a receive with a timeout blocks). Together that is about 2% of a read. A CPU ratio above that is kernel and scheduling time of this shared VM, which moves by up to 0.15 between runs of the same code";
+const BLOCKING_READ_WHY: &str = "not in the client's own work: under callgrind (`DRS_BENCH_SIDE`, one side per run) the blocking client runs 1.01× the instructions of plain ureq + serde per read, and under `strace -c` it makes the same system calls but for about 2.5 more `setsockopt` per read (before each request ureq sets the socket's timeouts to what is left of the call; the kernel also arms a timer when a receive with a timeout blocks). Together that is about 2% of a read. The rest is not user-space work, and not only this run's noise: over many runs of the 100-row page the CPU ratio averages about 1.07, and as much against a server that answers at once from memory (1.06–1.10 in five runs of 32 rounds). It is kernel time or how fast the processor runs the same work, not located yet; one run's ratio moves by up to 0.1 around it on this shared VM";
 
 /// What the async reads cost beyond plain reqwest + serde, as far as it is known.
-const ASYNC_READ_WHY: &str = "not in the answer's bytes: answers reach the core as the `Bytes` hyper read (no copy). Under callgrind (`DRS_BENCH_SIDE`, one side per run) the async client runs 0–3.5% more instructions than plain reqwest + serde per read (100-row page 1.03×, lazy pagination 1.035×, all 2,000 rows 1.00×): building each request through the core (query encoding, the session's step, the `http::Request` turned into reqwest's, which parses the URL again) and one timer per request for its `Config`'s timeout (0.4%; `DRS_BENCH_PLAIN_TIMEOUTS=1` gives the plain client the same). A CPU ratio above that is not user-space instructions: it is kernel and scheduling time, which moves by up to 0.15 between runs on this shared VM";
+const ASYNC_READ_WHY: &str = "not in the answer's bytes: answers reach the core as the `Bytes` hyper read (no copy). Under callgrind (`DRS_BENCH_SIDE`, one side per run) the async client runs 0–3.5% more instructions than plain reqwest + serde per read (100-row page 1.03×, lazy pagination 1.035×, all 2,000 rows 1.00×): building each request through the core (query encoding, the session's step, the `http::Request` turned into reqwest's, which parses the URL again) and one timer per request for its `Config`'s timeout (0.4%; `DRS_BENCH_PLAIN_TIMEOUTS=1` gives the plain client the same). The rest is not user-space work: kernel time or how fast the processor runs the same work, not located yet (the blocking client shows the same, see its reads); one run's ratio moves by up to 0.1 around it on this shared VM";
 
 /// Blocking and async (current-thread) pairs of one read, `reads` times per batch.
 fn read_pairs(
@@ -1198,7 +1198,7 @@ fn run() -> Result<(), Failure> {
 
     // Even: each ratio covers a round in each order.
     let even = |n: usize| n.max(1).div_ceil(2) * 2;
-    let rounds = even(env_usize("DRS_BENCH_ROUNDS", 16));
+    let rounds = even(env_usize("DRS_BENCH_ROUNDS", 32));
     let write_rows = env_usize("DRS_BENCH_WRITE_ROWS", 10_000).max(BATCH);
     let write_rounds = even(env_usize("DRS_BENCH_WRITE_ROUNDS", 4));
 
@@ -1256,13 +1256,13 @@ fn run() -> Result<(), Failure> {
     }
     println!();
     println!(
-        "Ratios move between runs: on a shared 2-core virtual machine, three pinned runs of \
-         the same code differed by up to 0.15 in one case (less where the load average in the \
-         header stays low), and pinning the server and the benchmark to CPUs of their own \
-         (the header says whether they were) mostly steadies a run against itself. The steady \
-         measure of the client's own work is its instruction count next to the plain client's \
-         under callgrind (`DRS_BENCH_SIDE`, see the binary's docs), which the known costs above \
-         quote."
+        "Ratios move between runs: on a shared 2-core virtual machine, full runs of the same \
+         code gave the blocking 100-row page 1.01 to 1.14 (less spread where the load average \
+         in the header stays low), and pinning the server and the benchmark to CPUs of their \
+         own (the header says whether they were) mostly steadies a run against itself. The \
+         steady measure of the client's own work is its instruction count next to the plain \
+         client's under callgrind (`DRS_BENCH_SIDE`, see the binary's docs), which the known \
+         costs above quote."
     );
     drop(cleanup);
     Ok(())
