@@ -24,7 +24,8 @@
 //! Settings (environment): `DRS_BENCH_ROUNDS` (default 32), `DRS_BENCH_WRITE_ROWS` (default
 //! 10,000 per contender and round), `DRS_BENCH_WRITE_ROUNDS` (default 4), `DRS_BENCH_ONLY`
 //! (only the cases whose title contains it), `DRS_BENCH_PLAIN_TIMEOUTS=1` (the plain clients
-//! get the clients' timeouts: the cost of the settings apart from the client's own),
+//! get the clients' timeouts, and plain ureq a resolver that spends no thread, as the
+//! client's: the cost of the settings apart from the client's own),
 //! `DRS_BENCH_SIDE=client` or `plain` (one side alone, for a profiler: `perf record` then sees
 //! only its work), `DRS_BENCH_TRACE=1` (each batch's wall time, CPU, page faults and context
 //! switches on stderr). `--record DIR`
@@ -289,12 +290,46 @@ fn plain_ureq() -> ureq::Agent {
     if !plain_timeouts() {
         return ureq::Agent::new_with_defaults();
     }
+    // The same timeouts, and a resolver that looks the name up inline as the client's does:
+    // with a timeout, ureq's own resolver spends a thread per request, which would measure
+    // that rather than the timeouts.
     let config = directus_async::Config::default();
-    ureq::Agent::config_builder()
+    let settings = ureq::Agent::config_builder()
         .timeout_connect(Some(config.connect_timeout_duration()))
         .timeout_global(Some(config.timeout_duration()))
-        .build()
-        .into()
+        .build();
+    ureq::Agent::with_parts(
+        settings,
+        ureq::unversioned::transport::DefaultConnector::new(),
+        InlineResolver,
+    )
+}
+
+/// A resolver that looks a name up on the calling thread (the benchmark's server is an IP
+/// literal on loopback).
+#[derive(Debug)]
+struct InlineResolver;
+
+impl ureq::unversioned::resolver::Resolver for InlineResolver {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        _: &ureq::config::Config,
+        _: ureq::unversioned::transport::NextTimeout,
+    ) -> Result<ureq::unversioned::resolver::ResolvedSocketAddrs, ureq::Error> {
+        use std::net::ToSocketAddrs;
+        let host = uri.host().ok_or(ureq::Error::HostNotFound)?;
+        let port = uri.port_u16().unwrap_or(80);
+        let mut addrs = self.empty();
+        // As many as `ResolvedSocketAddrs` holds.
+        for addr in (host, port).to_socket_addrs()?.take(16) {
+            addrs.push(addr);
+        }
+        if addrs.is_empty() {
+            return Err(ureq::Error::HostNotFound);
+        }
+        Ok(addrs)
+    }
 }
 
 /// The async client with its own default pool settings but [`POOL_IDLE`].
