@@ -15,6 +15,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$DRS_ROOT"
 
 base="${BUILD_COST_BASE:-115e037}"
+git cat-file -e "$base^{commit}" 2>/dev/null \
+    || drs_die "build cost: commit $base is not in this clone (a shallow clone? fetch its history, or set BUILD_COST_BASE)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
