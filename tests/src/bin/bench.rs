@@ -91,10 +91,11 @@ fn rows(n: usize, tag: &str) -> Vec<Row> {
 /// Client CPU time of this process so far (user + system, every thread, dead ones included).
 fn cpu_now() -> Duration {
     let usage = getrusage(UsageWho::RUSAGE_SELF).expect("getrusage");
-    let tv = |t: nix::sys::time::TimeVal| {
-        Duration::from_secs(t.tv_sec() as u64) + Duration::from_micros(t.tv_usec() as u64)
-    };
-    tv(usage.user_time()) + tv(usage.system_time())
+    duration(usage.user_time()) + duration(usage.system_time())
+}
+
+fn duration(t: nix::sys::time::TimeVal) -> Duration {
+    Duration::from_secs(t.tv_sec() as u64) + Duration::from_micros(t.tv_usec() as u64)
 }
 
 /// What every contender needs: the server, the token, the collections.
@@ -150,9 +151,8 @@ struct Sample {
 /// switches, voluntary (it waited) and involuntary (it was preempted).
 fn trace_now() -> (Duration, i64, i64, i64) {
     let usage = getrusage(UsageWho::RUSAGE_SELF).expect("getrusage");
-    let sys = usage.system_time();
     (
-        Duration::from_secs(sys.tv_sec() as u64) + Duration::from_micros(sys.tv_usec() as u64),
+        duration(usage.system_time()),
         usage.minor_page_faults(),
         usage.voluntary_context_switches(),
         usage.involuntary_context_switches(),
@@ -160,14 +160,14 @@ fn trace_now() -> (Duration, i64, i64, i64) {
 }
 
 fn measure(contender: &mut Contender, expect: usize) -> Result<Sample, Failure> {
-    let before = trace_now();
+    let before = std::env::var_os("DRS_BENCH_TRACE").map(|_| trace_now());
     let (cpu, wall) = (cpu_now(), Instant::now());
     let handled = (contender.run)()?;
     let sample = Sample {
         cpu: cpu_now().saturating_sub(cpu),
         wall: wall.elapsed(),
     };
-    if std::env::var_os("DRS_BENCH_TRACE").is_some() {
+    if let Some(before) = before {
         let now = trace_now();
         eprintln!(
             "bench: {} took {:?} (CPU {:?}, of it system {:?}; {} page faults; context switches: \
@@ -214,27 +214,21 @@ fn measure_if(on: bool, contender: &mut Contender, expect: usize) -> Result<Samp
     }
 }
 
-/// The median: of an even count, the mean of the two middle values (the upper one alone would
-/// lean every figure up, and of two pairs of rounds it would be the larger).
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
+/// The two middle values of `v` in the order of `cmp`: one value twice for an odd count, none
+/// for an empty `v`. A median is their mean (the upper one alone would lean every figure up,
+/// and of two pairs of rounds it would be the larger).
+fn middle<T: Copy>(mut v: Vec<T>, cmp: impl FnMut(&T, &T) -> std::cmp::Ordering) -> Option<(T, T)> {
+    v.sort_by(cmp);
     let n = v.len();
-    match n {
-        0 => Duration::ZERO,
-        _ if n % 2 == 1 => v[n / 2],
-        _ => (v[n / 2 - 1] + v[n / 2]) / 2,
-    }
+    (n > 0).then(|| (v[(n - 1) / 2], v[n / 2]))
 }
 
-/// [`median`] of ratios.
-fn median_ratio(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    match n {
-        0 => f64::NAN,
-        _ if n % 2 == 1 => v[n / 2],
-        _ => (v[n / 2 - 1] + v[n / 2]) / 2.0,
-    }
+fn median(v: Vec<Duration>) -> Duration {
+    middle(v, Duration::cmp).map_or(Duration::ZERO, |(a, b)| (a + b) / 2)
+}
+
+fn median_ratio(v: Vec<f64>) -> f64 {
+    middle(v, f64::total_cmp).map_or(f64::NAN, |(a, b)| (a + b) / 2.0)
 }
 
 fn current_thread() -> tokio::runtime::Runtime {
@@ -371,7 +365,7 @@ async fn reqwest_get(client: &reqwest::Client, env: &Env, url: &str) -> Result<V
 // ---- the cases ----
 
 /// What the blocking reads cost beyond plain ureq + serde, as far as it is known.
-const BLOCKING_READ_WHY: &str = "not in the client's own work: under callgrind (`DRS_BENCH_SIDE`, one side per run) the blocking client runs 1.01× the instructions of plain ureq + serde per read, and under `strace -c` it makes the same system calls but for about 2.5 more `setsockopt` per read (before each request ureq sets the socket's timeouts to what is left of the call; the kernel also arms a timer when a receive with a timeout blocks). Together that is about 2% of a read. The rest is not user-space work, and not only this run's noise: over many runs of the 100-row page the CPU ratio averages about 1.07, and as much against a server that answers at once from memory (1.06–1.10 in five runs of 32 rounds). It is kernel time or how fast the processor runs the same work, not located yet; one run's ratio moves by up to 0.1 around it on this shared VM";
+const BLOCKING_READ_WHY: &str = "not in the client's own work: under callgrind (`DRS_BENCH_SIDE`, one side per run) the blocking client runs 1.01× the instructions of plain ureq + serde per read, and under `strace -c` it makes the same system calls but for about 2.5 more `setsockopt` per read (before each request ureq sets the socket's timeouts to what is left of the call; the kernel also arms a timer when a receive with a timeout blocks). Together that is about 2% of a read. The rest is not user-space work, and not only this run's noise: over many runs of the 100-row page the CPU ratio averages about 1.07, and as much against a server that answers at once from memory (1.07–1.10 in five runs of 32 rounds). It is kernel time or how fast the processor runs the same work, not located yet; one run's ratio moves by up to 0.1 around it on this shared VM";
 
 /// What the async reads cost beyond plain reqwest + serde, as far as it is known.
 const ASYNC_READ_WHY: &str = "not in the answer's bytes: answers reach the core as the `Bytes` hyper read (no copy). Under callgrind (`DRS_BENCH_SIDE`, one side per run) the async client runs 0–3.5% more instructions than plain reqwest + serde per read (100-row page 1.03×, lazy pagination 1.035×, all 2,000 rows 1.00×): building each request through the core (query encoding, the session's step, the `http::Request` turned into reqwest's, which parses the URL again) and one timer per request for its `Config`'s timeout (0.4%; `DRS_BENCH_PLAIN_TIMEOUTS=1` gives the plain client the same). The rest is not user-space work: kernel time or how fast the processor runs the same work, not located yet (the blocking client shows the same, see its reads); one run's ratio moves by up to 0.1 around it on this shared VM";
@@ -1301,4 +1295,20 @@ fn run() -> Result<(), Failure> {
     );
     drop(cleanup);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_median_of_an_even_count_is_the_mean_of_the_middle_two() {
+        // Two pairs of rounds: the larger alone is what biased the write cases.
+        assert_eq!(median_ratio(vec![1.3, 1.0]), 1.15);
+        assert_eq!(median_ratio(vec![3.0, 1.0, 2.0]), 2.0);
+        assert!(median_ratio(vec![]).is_nan());
+        let ms = Duration::from_millis;
+        assert_eq!(median(vec![ms(4), ms(1), ms(2), ms(8)]), ms(3));
+        assert_eq!(median(vec![]), Duration::ZERO);
+    }
 }
