@@ -24,10 +24,10 @@ trap 'rm -rf "$work"' EXIT
 mkdir "$work/base"
 git archive "$base" | tar -x -C "$work/base"
 
-# program DIR DEPS LOCK: a binary crate of its own (an empty [workspace] keeps it out of any
-# other) with the given dependencies, starting from the lockfile LOCK.
+# program DIR DEPS LOCK MAIN: a binary crate of its own (an empty [workspace] keeps it out of
+# any other) with the given dependencies and main.rs, starting from the lockfile LOCK.
 program() {
-    local dir="$1" deps="$2" lock="$3"
+    local dir="$1" deps="$2" lock="$3" main="$4"
     mkdir -p "$dir/src"
     cat >"$dir/Cargo.toml" <<EOF
 [package]
@@ -42,6 +42,7 @@ $deps
 [workspace]
 EOF
     cp "$lock" "$dir/Cargo.lock"
+    printf '%s\n' "$main" >"$dir/src/main.rs"
 }
 
 client_main='#[derive(serde::Deserialize)]
@@ -87,16 +88,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 }'
 
 program "$work/now" "directus-blocking = { path = \"$DRS_ROOT/directus-blocking\" }
-serde = { version = \"1\", features = [\"derive\"] }" "$DRS_ROOT/Cargo.lock"
-printf '%s\n' "$client_main" >"$work/now/src/main.rs"
+serde = { version = \"1\", features = [\"derive\"] }" "$DRS_ROOT/Cargo.lock" "$client_main"
 program "$work/before" "directus-blocking = { path = \"$work/base/directus-blocking\" }
-serde = { version = \"1\", features = [\"derive\"] }" "$work/base/Cargo.lock"
-printf '%s\n' "$client_main" >"$work/before/src/main.rs"
+serde = { version = \"1\", features = [\"derive\"] }" "$work/base/Cargo.lock" "$client_main"
 # The same TLS stack as the client's default (ureq's rustls), gzip as the workspace has it.
 program "$work/plain" "ureq = { version = \"3.1\", default-features = false, features = [\"rustls\", \"gzip\"] }
 serde = { version = \"1\", features = [\"derive\"] }
-serde_json = \"1\"" "$DRS_ROOT/Cargo.lock"
-printf '%s\n' "$plain_main" >"$work/plain/src/main.rs"
+serde_json = \"1\"" "$DRS_ROOT/Cargo.lock" "$plain_main"
 
 # seconds NAME PROFILE: a cold build's wall time, in a target directory no other build shares.
 seconds() {
