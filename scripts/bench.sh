@@ -4,7 +4,7 @@
 # `tests/src/bin/bench.rs` against it and rewrites BENCHMARKS.md from its output, with the date
 # and the machine, with the reads of any size (`tests/src/bin/stream-rss.rs`, 200,000 rows by
 # default: DRS_STREAM_ROWS), the core's micro-benchmarks (`cargo bench -p directus-proto`) and
-# the build cost (`scripts/build-cost.sh`). Takes about 20 minutes. Settings of the binary
+# the build cost (`scripts/build-cost.sh`). Takes about 25 minutes. Settings of the binary
 # (DRS_BENCH_ROUNDS, ...) pass through; see the binary's docs. DRS_BENCH_PIN=0: no CPU pinning
 # (see below).
 set -euo pipefail

@@ -19,15 +19,19 @@
 //! A CPU ratio is the median over pairs of rounds, one round with the client first and one with
 //! the plain client first, of the pair's client CPU over its plain CPU: whatever running first
 //! or second in a round costs (what the case before leaves behind) falls on both sides alike.
-//! Round counts are even for that.
+//! Round counts are even for that. Next to it, the pairs' ratios that bound the median with
+//! about 95% confidence: one pair's ratio moves by about 0.1 on a shared VM, so the reads run
+//! 96 rounds (48 pairs, an interval about ±0.03 wide), which they can afford.
 //!
-//! Settings (environment): `DRS_BENCH_ROUNDS` (default 32), `DRS_BENCH_WRITE_ROWS` (default
+//! Settings (environment): `DRS_BENCH_ROUNDS` (reads, default 96), `DRS_BENCH_FLIGHT_ROUNDS`
+//! (the reads in flight, default 32), `DRS_BENCH_WRITE_ROWS` (default
 //! 10,000 per contender and round), `DRS_BENCH_WRITE_ROUNDS` (default 4), `DRS_BENCH_ONLY`
 //! (only the cases whose title contains it), `DRS_BENCH_PLAIN_TIMEOUTS=1` (the plain clients
 //! get the clients' timeouts, and plain ureq a resolver that spends no thread, as the
 //! client's: the cost of the settings apart from the client's own),
 //! `DRS_BENCH_SIDE=client` or `plain` (one side alone, for a profiler: `perf record` then sees
-//! only its work), `DRS_BENCH_TRACE=1` (each batch's wall time, CPU, page faults and context
+//! only its work; under `valgrind --tool=callgrind --toggle-collect=bench::measure_if` only the
+//! measured batches count, and two round counts give the cost per read), `DRS_BENCH_TRACE=1` (each batch's wall time, CPU, page faults and context
 //! switches on stderr). `--record DIR`
 //! only writes a 100-row and a 2,000-row answer to `DIR` (the data of
 //! `cargo bench -p directus-proto`).
@@ -231,6 +235,22 @@ fn median_ratio(v: Vec<f64>) -> f64 {
     middle(v, f64::total_cmp).map_or(f64::NAN, |(a, b)| (a + b) / 2.0)
 }
 
+/// The values that bound the median of `v` with about 95% confidence, whatever their
+/// distribution: the order statistics `k` and `n - 1 - k` (0-based), `k` from the normal
+/// approximation of the binomial (the median lies below the `k`-th of `n` values with
+/// probability P(Binomial(n, ½) ≤ k)). With few values that is their smallest and largest.
+fn median_interval(v: &[f64]) -> (f64, f64) {
+    let mut v = v.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n == 0 {
+        return (f64::NAN, f64::NAN);
+    }
+    let half = n as f64 / 2.0;
+    let k = (half - 0.98 * (n as f64).sqrt()).floor().max(0.0) as usize;
+    (v[k], v[n - 1 - k])
+}
+
 fn current_thread() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -365,10 +385,10 @@ async fn reqwest_get(client: &reqwest::Client, env: &Env, url: &str) -> Result<V
 // ---- the cases ----
 
 /// What the blocking reads cost beyond plain ureq + serde, as far as it is known.
-const BLOCKING_READ_WHY: &str = "not in the client's own work: under callgrind (`DRS_BENCH_SIDE`, one side per run) the blocking client runs 1.01× the instructions of plain ureq + serde per read, and under `strace -c` it makes the same system calls but for about 2.5 more `setsockopt` per read (before each request ureq sets the socket's timeouts to what is left of the call; the kernel also arms a timer when a receive with a timeout blocks). Together that is about 2% of a read. The rest is not user-space work, and not only this run's noise: over many runs of the 100-row page the CPU ratio averages about 1.07, and as much against a server that answers at once from memory (1.07–1.10 in five runs of 32 rounds). It is kernel time or how fast the processor runs the same work, not located yet; one run's ratio moves by up to 0.1 around it on this shared VM";
+const BLOCKING_READ_WHY: &str = "not in the client's own instructions: under callgrind (`DRS_BENCH_SIDE`, only the measured batches counted) the blocking client runs 1.01× the instructions of plain ureq + serde per 100-row read (lazy pagination 1.01×, all 2,000 rows 1.00×), with as many data-cache misses and about 23% more instruction-cache misses (more code runs per read: the core's query, session and parse steps). Its timeouts cost more: before each request ureq sets the socket's timeouts to what is left of the call, and every receive is timed; plain ureq given the same timeouts (`DRS_BENCH_PLAIN_TIMEOUTS=1`) brings the ratio down by about 0.03 (1.05 and 1.05 in two runs of 128 rounds of this case, against 1.07–1.11 in four without). What is left is how fast the processor runs the longer code path, which no profiler on this VM resolves further";
 
 /// What the async reads cost beyond plain reqwest + serde, as far as it is known.
-const ASYNC_READ_WHY: &str = "not in the answer's bytes: answers reach the core as the `Bytes` hyper read (no copy). Under callgrind (`DRS_BENCH_SIDE`, one side per run) the async client runs 0–3.5% more instructions than plain reqwest + serde per read (100-row page 1.03×, lazy pagination 1.035×, all 2,000 rows 1.00×): building each request through the core (query encoding, the session's step, the `http::Request` turned into reqwest's, which parses the URL again) and one timer per request for its `Config`'s timeout (0.4%; `DRS_BENCH_PLAIN_TIMEOUTS=1` gives the plain client the same). The rest is not user-space work: kernel time or how fast the processor runs the same work, not located yet (the blocking client shows the same, see its reads); one run's ratio moves by up to 0.1 around it on this shared VM";
+const ASYNC_READ_WHY: &str = "not in the answer's bytes: answers reach the core as the `Bytes` hyper read (no copy). Under callgrind (`DRS_BENCH_SIDE`, only the measured batches counted) the async client runs 1.03× the instructions of plain reqwest + serde per 100-row read (lazy pagination 1.03×, all 2,000 rows 1.00×), with about 16% more instruction-cache misses, 20–30% more data-cache misses and 18% more mispredicted indirect branches: building each request through the core (query encoding, the session's step, the `http::Request` turned into reqwest's, which parses the URL again), the transport's boxed future, and one timer per request for the `Config`'s timeout. The timeouts alone: plain reqwest given the same (`DRS_BENCH_PLAIN_TIMEOUTS=1`) brings the ratio down by about 0.03 (1.04 and 1.08 in two runs of 128 rounds of this case, against 1.07–1.11 in eight without). What is left is how fast the processor runs the longer code path, which no profiler on this VM resolves further";
 
 /// Blocking and async (current-thread) pairs of one read, `reads` times per batch.
 fn read_pairs(
@@ -799,6 +819,8 @@ struct Measured {
     plain: (&'static str, Sample),
     /// The median over pairs of rounds (one in each order) of client CPU / plain CPU.
     cpu_ratio: f64,
+    /// The pairs' ratios that bound that median with about 95% confidence.
+    cpu_interval: (f64, f64),
     goal: f64,
     throughput: Option<(f64, f64)>,
 }
@@ -846,12 +868,13 @@ fn run_cases(mut cases: Vec<Case>, rounds: usize) -> Result<Vec<Measured>, Failu
             // the load of the machine drifts between rounds, much less within two, and the cost
             // of going first or second in a round falls on both sides.
             let cpu = |pair: &[Sample]| pair.iter().map(|s| s.cpu).sum::<Duration>();
-            let cpu_ratio = median_ratio(
-                c.chunks(2)
-                    .zip(p.chunks(2))
-                    .map(|(c, p)| ratio(cpu(c), cpu(p)))
-                    .collect(),
-            );
+            let pairs: Vec<f64> = c
+                .chunks(2)
+                .zip(p.chunks(2))
+                .map(|(c, p)| ratio(cpu(c), cpu(p)))
+                .collect();
+            let cpu_interval = median_interval(&pairs);
+            let cpu_ratio = median_ratio(pairs);
             let throughput = case.throughput.then(|| {
                 let rate = |s: Sample| 1.0 / s.wall.as_secs_f64().max(1e-12);
                 (rate(cs), rate(ps))
@@ -863,6 +886,7 @@ fn run_cases(mut cases: Vec<Case>, rounds: usize) -> Result<Vec<Measured>, Failu
                 client: (case.client.name, cs),
                 plain: (case.plain.name, ps),
                 cpu_ratio,
+                cpu_interval,
                 goal: case.goal,
                 throughput,
             }
@@ -892,9 +916,9 @@ fn ratio(a: Duration, b: Duration) -> f64 {
 fn print_table(results: &[Measured]) -> Vec<String> {
     let mut missed = Vec::new();
     println!(
-        "| case | per | directus-rs CPU | plain CPU | CPU ratio | goal | directus-rs wall | plain wall |"
+        "| case | per | directus-rs CPU | plain CPU | CPU ratio | 95% interval | goal | directus-rs wall | plain wall |"
     );
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|");
     for r in results {
         let cpu = r.cpu_ratio;
         let met = cpu <= r.goal;
@@ -905,12 +929,14 @@ fn print_table(results: &[Measured]) -> Vec<String> {
             ));
         }
         println!(
-            "| {} | {} | {} | {} ({}) | **{cpu:.2}×** | ≤ {:.2}× {} | {} | {} |",
+            "| {} | {} | {} | {} ({}) | **{cpu:.2}×** | {:.2}–{:.2} | ≤ {:.2}× {} | {} | {} |",
             r.title,
             r.unit,
             ms(r.client.1.cpu),
             ms(r.plain.1.cpu),
             r.plain.0,
+            r.cpu_interval.0,
+            r.cpu_interval.1,
             r.goal,
             if met { "met" } else { "**not met**" },
             ms(r.client.1.wall),
@@ -1227,7 +1253,8 @@ fn run() -> Result<(), Failure> {
 
     // Even: each ratio covers a round in each order.
     let even = |n: usize| n.max(1).div_ceil(2) * 2;
-    let rounds = even(env_usize("DRS_BENCH_ROUNDS", 32));
+    let rounds = even(env_usize("DRS_BENCH_ROUNDS", 96));
+    let flight_rounds = even(env_usize("DRS_BENCH_FLIGHT_ROUNDS", 32));
     let write_rows = env_usize("DRS_BENCH_WRITE_ROWS", 10_000).max(BATCH);
     let write_rounds = even(env_usize("DRS_BENCH_WRITE_ROUNDS", 4));
 
@@ -1246,8 +1273,8 @@ fn run() -> Result<(), Failure> {
     );
     eprintln!("bench: reads, {rounds} rounds");
     let mut results = run_cases(read_cases, rounds)?;
-    eprintln!("bench: {IN_FLIGHT} in flight, {rounds} rounds");
-    results.extend(run_cases(chosen(in_flight(&env)), rounds)?);
+    eprintln!("bench: {IN_FLIGHT} in flight, {flight_rounds} rounds");
+    results.extend(run_cases(chosen(in_flight(&env)), flight_rounds)?);
     eprintln!("bench: writes of {write_rows} rows, {write_rounds} rounds");
     results.extend(run_cases(
         chosen(write_cases(&env, write_rows, &read_rows)),
@@ -1255,14 +1282,16 @@ fn run() -> Result<(), Failure> {
     )?);
 
     println!(
-        "### Client CPU and wall time, medians of {rounds} rounds ({write_rounds} for writes)"
+        "### Client CPU and wall time, medians of {rounds} rounds ({flight_rounds} in flight, \
+         {write_rounds} for writes)"
     );
     println!();
     println!(
         "CPU and wall: the medians of each contender's rounds. CPU ratio: the median over \
          pairs of rounds, one with the client first and one with the plain client first, of \
          the pair's client CPU over its plain CPU (running first or second in a round costs \
-         both sides alike)."
+         both sides alike). 95% interval: the pairs' ratios that bound that median with about \
+         95% confidence (distribution-free; with the writes' two pairs, both)."
     );
     println!();
     if side() != Side::Both {
@@ -1285,13 +1314,14 @@ fn run() -> Result<(), Failure> {
     }
     println!();
     println!(
-        "Ratios move between runs: on a shared 2-core virtual machine, full runs of the same \
-         code gave the blocking 100-row page 1.01 to 1.14 (less spread where the load average \
-         in the header stays low), and pinning the server and the benchmark to CPUs of their \
-         own (the header says whether they were) mostly steadies a run against itself. The \
-         steady measure of the client's own work is its instruction count next to the plain \
-         client's under callgrind (`DRS_BENCH_SIDE`, see the binary's docs), which the known \
-         costs above quote."
+        "Ratios move between runs: on a shared 2-core virtual machine one pair of rounds' \
+         ratio moves by about 0.1, which the interval column shows for the median. Full runs \
+         of 32 rounds gave the blocking 100-row page anything from 1.01 to 1.14; runs of 128 \
+         rounds of that case alone gave 1.07 to 1.11. Pinning the server and the benchmark to \
+         CPUs of their own (the header says whether they were) mostly steadies a run against \
+         itself. The steady measure of the client's own work is its instruction count next to \
+         the plain client's under callgrind (`DRS_BENCH_SIDE`, see the binary's docs), which \
+         the known costs above quote."
     );
     drop(cleanup);
     Ok(())
@@ -1310,5 +1340,15 @@ mod tests {
         let ms = Duration::from_millis;
         assert_eq!(median(vec![ms(4), ms(1), ms(2), ms(8)]), ms(3));
         assert_eq!(median(vec![]), Duration::ZERO);
+    }
+
+    #[test]
+    fn the_interval_of_a_median_widens_with_fewer_values() {
+        // 48 pairs: the 18th and the 31st (0-based 17 and 30: k = ⌊24 − 0.98·√48⌋).
+        let v: Vec<f64> = (0..48).rev().map(f64::from).collect();
+        assert_eq!(median_interval(&v), (17.0, 30.0));
+        // Two pairs (the writes): both.
+        assert_eq!(median_interval(&[1.2, 0.9]), (0.9, 1.2));
+        assert!(median_interval(&[]).0.is_nan());
     }
 }
