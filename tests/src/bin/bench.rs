@@ -31,8 +31,8 @@
 //! client's: the cost of the settings apart from the client's own),
 //! `DRS_BENCH_SIDE=client` or `plain` (one side alone, for a profiler: `perf record` then sees
 //! only its work; under `valgrind --tool=callgrind --toggle-collect=bench::measure_if` only the
-//! measured batches count, and two round counts give the cost per read), `DRS_BENCH_TRACE=1` (each batch's wall time, CPU, page faults and context
-//! switches on stderr). `--record DIR`
+//! measured batches count, and two round counts give the cost per read), `DRS_BENCH_TRACE=1`
+//! (each batch's wall time, CPU, page faults and context switches on stderr). `--record DIR`
 //! only writes a 100-row and a 2,000-row answer to `DIR` (the data of
 //! `cargo bench -p directus-proto`).
 //!
@@ -236,9 +236,9 @@ fn median_ratio(v: Vec<f64>) -> f64 {
 }
 
 /// The values that bound the median of `v` with about 95% confidence, whatever their
-/// distribution: the order statistics `k` and `n - 1 - k` (0-based), `k` from the normal
-/// approximation of the binomial (the median lies below the `k`-th of `n` values with
-/// probability P(Binomial(n, ½) ≤ k)). With few values that is their smallest and largest.
+/// distribution: the order statistics `k` and `n - 1 - k` (0-based) hold it with probability
+/// 1 − 2·P(Binomial(n, ½) ≤ k), which is about 0.95 for `k = ⌊n/2 − 0.98·√n⌋` (the normal
+/// approximation). With few values they are the smallest and the largest.
 fn median_interval(v: &[f64]) -> (f64, f64) {
     let mut v = v.to_vec();
     v.sort_by(f64::total_cmp);
@@ -1343,7 +1343,7 @@ mod tests {
     }
 
     #[test]
-    fn the_interval_of_a_median_widens_with_fewer_values() {
+    fn the_interval_of_a_median_is_two_order_statistics() {
         // 48 pairs: the 18th and the 31st (0-based 17 and 30: k = ⌊24 − 0.98·√48⌋).
         let v: Vec<f64> = (0..48).rev().map(f64::from).collect();
         assert_eq!(median_interval(&v), (17.0, 30.0));
