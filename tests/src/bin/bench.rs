@@ -218,13 +218,27 @@ fn measure_if(on: bool, contender: &mut Contender, expect: usize) -> Result<Samp
     }
 }
 
+/// The values `k`-th from either end of `v` in the order of `cmp` (0-based; `k` from the
+/// count, at most its middle), none for an empty `v`: the middle two, or the bounds of an
+/// interval around them.
+fn symmetric<T: Copy>(
+    mut v: Vec<T>,
+    cmp: impl FnMut(&T, &T) -> std::cmp::Ordering,
+    k: impl Fn(usize) -> usize,
+) -> Option<(T, T)> {
+    v.sort_by(cmp);
+    let n = v.len();
+    (n > 0).then(|| {
+        let k = k(n).min((n - 1) / 2);
+        (v[k], v[n - 1 - k])
+    })
+}
+
 /// The two middle values of `v` in the order of `cmp`: one value twice for an odd count, none
 /// for an empty `v`. A median is their mean (the upper one alone would lean every figure up,
 /// and of two pairs of rounds it would be the larger).
-fn middle<T: Copy>(mut v: Vec<T>, cmp: impl FnMut(&T, &T) -> std::cmp::Ordering) -> Option<(T, T)> {
-    v.sort_by(cmp);
-    let n = v.len();
-    (n > 0).then(|| (v[(n - 1) / 2], v[n / 2]))
+fn middle<T: Copy>(v: Vec<T>, cmp: impl FnMut(&T, &T) -> std::cmp::Ordering) -> Option<(T, T)> {
+    symmetric(v, cmp, |n| (n - 1) / 2)
 }
 
 fn median(v: Vec<Duration>) -> Duration {
@@ -239,16 +253,9 @@ fn median_ratio(v: Vec<f64>) -> f64 {
 /// distribution: the order statistics `k` and `n - 1 - k` (0-based) hold it with probability
 /// 1 − 2·P(Binomial(n, ½) ≤ k), which is about 0.95 for `k = ⌊n/2 − 0.98·√n⌋` (the normal
 /// approximation). With few values they are the smallest and the largest.
-fn median_interval(v: &[f64]) -> (f64, f64) {
-    let mut v = v.to_vec();
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n == 0 {
-        return (f64::NAN, f64::NAN);
-    }
-    let half = n as f64 / 2.0;
-    let k = (half - 0.98 * (n as f64).sqrt()).floor().max(0.0) as usize;
-    (v[k], v[n - 1 - k])
+fn median_interval(v: Vec<f64>) -> (f64, f64) {
+    let k = |n: usize| (n as f64 / 2.0 - 0.98 * (n as f64).sqrt()).floor().max(0.0) as usize;
+    symmetric(v, f64::total_cmp, k).unwrap_or((f64::NAN, f64::NAN))
 }
 
 fn current_thread() -> tokio::runtime::Runtime {
@@ -873,7 +880,7 @@ fn run_cases(mut cases: Vec<Case>, rounds: usize) -> Result<Vec<Measured>, Failu
                 .zip(p.chunks(2))
                 .map(|(c, p)| ratio(cpu(c), cpu(p)))
                 .collect();
-            let cpu_interval = median_interval(&pairs);
+            let cpu_interval = median_interval(pairs.clone());
             let cpu_ratio = median_ratio(pairs);
             let throughput = case.throughput.then(|| {
                 let rate = |s: Sample| 1.0 / s.wall.as_secs_f64().max(1e-12);
@@ -1346,9 +1353,9 @@ mod tests {
     fn the_interval_of_a_median_is_two_order_statistics() {
         // 48 pairs: the 18th and the 31st (0-based 17 and 30: k = ⌊24 − 0.98·√48⌋).
         let v: Vec<f64> = (0..48).rev().map(f64::from).collect();
-        assert_eq!(median_interval(&v), (17.0, 30.0));
+        assert_eq!(median_interval(v), (17.0, 30.0));
         // Two pairs (the writes): both.
-        assert_eq!(median_interval(&[1.2, 0.9]), (0.9, 1.2));
-        assert!(median_interval(&[]).0.is_nan());
+        assert_eq!(median_interval(vec![1.2, 0.9]), (0.9, 1.2));
+        assert!(median_interval(vec![]).0.is_nan());
     }
 }
